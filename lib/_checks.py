@@ -1,0 +1,148 @@
+"""Input checks shared by every module of ``lib``.
+
+Each check raises a ``TypeError`` or ``ValueError`` whose message names the argument, says what
+was expected and what came instead, so that a student or a reader knows what to fix. They are
+kept here, in one place, so that every public function speaks the same way.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_float_array(x, name: str) -> np.ndarray:
+    """``x`` as a floating numpy array: float32 and float64 are kept, anything else becomes float64.
+
+    Raises ``TypeError`` for input that is not numeric (strings, objects, complex numbers).
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged nested lists and the like
+        raise TypeError(f"{name} must be an array of real numbers; could not convert it: {exc}") from exc
+    if arr.dtype == bool or np.issubdtype(arr.dtype, np.integer):
+        return arr.astype(np.float64)
+    if arr.dtype in (np.float32, np.float64):
+        return arr
+    if np.issubdtype(arr.dtype, np.floating):  # float16, longdouble
+        return arr.astype(np.float64)
+    raise TypeError(
+        f"{name} must be an array of real numbers (float32 or float64), got dtype {arr.dtype}"
+    )
+
+
+def result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """float32 when every float input is float32, float64 otherwise."""
+    return np.result_type(*arrays, np.float32)
+
+
+def check_finite(x: np.ndarray, name: str) -> None:
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite; it holds NaN or infinity")
+
+
+def check_probabilities(p: np.ndarray, name: str) -> None:
+    """Every entry in [0, 1] (NaN rejected too)."""
+    bad = ~((p >= 0) & (p <= 1))
+    if np.any(bad):
+        first = p[bad].flat[0]
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1]; found {first!r}. "
+            f"Pass probabilities (e.g. the output of a sigmoid or softmax), or use the "
+            f"'*_with_logits' / logits form of this loss for raw scores."
+        )
+
+
+def check_binary(y: np.ndarray, name: str, values: tuple = (0.0, 1.0)) -> None:
+    """Every entry is one of ``values``."""
+    bad = ~np.isin(y, values)
+    if np.any(bad):
+        raise ValueError(f"{name} must hold only the values {values}; found {y[bad].flat[0]!r}")
+
+
+def broadcast_shapes(**arrays: np.ndarray) -> tuple:
+    """The broadcast shape of the named arrays, or a ``ValueError`` naming them and their shapes."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} of shape {v.shape}" for k, v in arrays.items())
+        raise ValueError(
+            f"shapes do not broadcast: {shapes}. Give arrays of the same shape "
+            f"(or shapes numpy can broadcast together)."
+        ) from None
+
+
+def check_same_shape(**arrays: np.ndarray) -> None:
+    shapes = {k: v.shape for k, v in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        desc = ", ".join(f"{k} of shape {s}" for k, s in shapes.items())
+        raise ValueError(f"shapes must be equal: {desc}")
+
+
+def check_ndim(x: np.ndarray, name: str, ndim: int | Iterable[int], meaning: str = "") -> None:
+    allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if x.ndim not in allowed:
+        want = " or ".join(f"{d}-D" for d in allowed)
+        extra = f" ({meaning})" if meaning else ""
+        raise ValueError(f"{name} must be {want}{extra}; got shape {x.shape}")
+
+
+def check_positive(value, name: str) -> None:
+    if not np.all(np.asarray(value) > 0):
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+
+
+def check_nonnegative(value, name: str) -> None:
+    if not np.all(np.asarray(value) >= 0):
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+
+
+def check_in_range(value, name: str, low: float, high: float, *, high_open: bool = False) -> None:
+    v = np.asarray(value)
+    ok = (v >= low) & ((v < high) if high_open else (v <= high))
+    if not np.all(ok):
+        bracket = ")" if high_open else "]"
+        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
+
+
+def check_labels(labels, n_classes: int, name: str = "labels") -> np.ndarray:
+    """Integer class indices in ``[0, n_classes)``; returns them as an int64 array."""
+    arr = np.asarray(labels)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer)
+        or (np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)))
+    ):
+        raise TypeError(f"{name} must be integer class indices, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    bad = (arr < 0) | (arr >= n_classes)
+    if np.any(bad):
+        raise ValueError(
+            f"{name} must be class indices in [0, {n_classes}) for {n_classes} classes; "
+            f"found {arr[bad].flat[0]}"
+        )
+    return arr
+
+
+def check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """Apply a torch-style reduction to per-element losses: ``"mean"``, ``"sum"`` or ``"none"``."""
+    check_reduction(reduction)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def reduce_grad(grad: np.ndarray, reduction: str) -> np.ndarray:
+    """The gradient of a reduced loss from the per-element gradient ``grad``."""
+    check_reduction(reduction)
+    if reduction == "mean":
+        return grad / max(grad.size, 1)
+    return grad
