@@ -1,0 +1,100 @@
+"""Sphinx extension for the course's book: fresh numbers and offline math.
+
+1. **No stale numbers.** jupyter-cache keys a notebook's outputs on its code cells only
+   (jupyter-book#1633), and Sphinx re-reads a page only when its own file changed. A change in
+   ``lib/`` therefore would ship the old numbers. Here a fingerprint of ``lib/``'s sources and of
+   the versions of the packages that compute the numbers is kept beside the cache; when it
+   changes, the execution cache is emptied and every page is marked outdated, so each notebook is
+   executed again. With the same fingerprint the cache is used as usual.
+2. **Math without a network.** MathJax is served from the site itself: the copy shipped by the
+   PyPI package ``django-static-mathjax`` (no Django needed; it is only the MathJax files) is
+   copied into ``_static/mathjax`` and Sphinx's ``mathjax_path`` points at it.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = ROOT / "lib"
+PACKAGES = ("numpy", "matplotlib", "torch", "myst-nb")
+MATHJAX_ENTRY = "tex-chtml.js"
+
+
+def lib_fingerprint() -> str:
+    """A hash of every source file under lib/ and of the versions of the computing packages."""
+    digest = hashlib.sha256()
+    for path in sorted(LIB.rglob("*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    for name in PACKAGES:
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} absent".encode())
+    return digest.hexdigest()
+
+
+def _stamp(app: Sphinx) -> Path:
+    return Path(app.outdir).parent / ".lib_fingerprint"
+
+
+def _cache_dir(app: Sphinx) -> Path:
+    configured = app.config.nb_execution_cache_path
+    return Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
+
+
+def empty_cache_if_lib_changed(app: Sphinx) -> None:
+    stamp, fingerprint = _stamp(app), lib_fingerprint()
+    app.course_lib_changed = not stamp.exists() or stamp.read_text() != fingerprint
+    if app.course_lib_changed:
+        cache = _cache_dir(app)
+        if cache.exists():
+            logger.info(f"lib/ or a computing package changed: emptying the execution cache {cache}")
+            shutil.rmtree(cache)
+
+
+def outdate_every_page(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """When lib/ changed, every page is read (and so executed) again."""
+    if getattr(app, "course_lib_changed", False):
+        return sorted(env.found_docs - set(added) - set(removed))
+    return []
+
+
+def remember_fingerprint(app: Sphinx, exception: Exception | None) -> None:
+    """Only a build that finished stores the fingerprint; a failed one is redone in full."""
+    if exception is None:
+        stamp = _stamp(app)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(lib_fingerprint())
+
+
+def serve_mathjax_locally(app: Sphinx, config) -> None:
+    import mathjax  # the django-static-mathjax package
+
+    source = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    if not (source / MATHJAX_ENTRY).exists():
+        raise RuntimeError(f"MathJax not found at {source}; reinstall django-static-mathjax")
+    target = Path(app.outdir) / "_static" / "mathjax"
+    # The combined component loads its fonts from output/chtml/fonts; the rest is not needed.
+    if not (target / MATHJAX_ENTRY).exists():
+        (target / "output" / "chtml").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / MATHJAX_ENTRY, target / MATHJAX_ENTRY)
+        shutil.copytree(source / "output" / "chtml" / "fonts",
+                        target / "output" / "chtml" / "fonts", dirs_exist_ok=True)
+    config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", serve_mathjax_locally)
+    app.connect("builder-inited", empty_cache_if_lib_changed)
+    app.connect("env-get-outdated", outdate_every_page)
+    app.connect("build-finished", remember_fingerprint)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
