@@ -5,7 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test env clean
+.PHONY: book test env browser clean
+SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # The environment: rebuilt when requirements.txt or pyproject.toml changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -20,8 +21,15 @@ env: $(STAMP)
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-## Every test, with coverage of lib/.
-test: $(STAMP)
+# Headless Chromium and its driver from Debian's packages, for the browser test.
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+## Every test, with coverage of lib/: lib against torch, nbval over book/ and solutions/,
+## the book build (-W), the browser test.
+test: $(STAMP) browser
 	$(BIN)/python -m pytest --cov=lib --cov-report=term-missing
 
 clean:

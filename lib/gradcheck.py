@@ -42,7 +42,7 @@ __all__ = [
 DEFAULT_ATOL = 1e-8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GradCheckResult:
     """The outcome of one gradient check.
 

@@ -1,0 +1,1167 @@
+"""Loss functions and their gradients with respect to the prediction (numpy reference).
+
+Conventions of this module
+--------------------------
+* **Argument order.** Prediction first, target second, as in ``torch.nn.functional``:
+  ``mse(pred, target)``, ``bce(p, y)``, ``cross_entropy(logits, labels)``. The one exception is
+  ``kl_divergence(p, q)``, which follows the mathematical notation D_KL(p || q): the target
+  distribution ``p`` first, the prediction ``q`` second.
+* **Reduction.** Every loss takes ``reduction="mean" | "sum" | "none"``. ``"none"`` returns the
+  unreduced losses: one per element for elementwise losses (MSE, BCE, hinge, ...), one per sample
+  for losses that sum over a class, feature or latent axis (cross-entropy, KL, VAE, ...). ``"sum"``
+  adds them up and ``"mean"`` averages them; each docstring says what is averaged.
+* **Class axis last.** Class probabilities, logits and one-hot targets have shape ``(..., C)``
+  (usually ``(N, C)``); integer labels have the leading shape ``(...)``. torch puts the class axis
+  at position 1 for inputs of more than two dimensions; for ``(N, C)`` inputs the two agree.
+* **Gradients.** ``<name>_grad`` takes the arguments of ``<name>`` and returns the derivative with
+  respect to the prediction (the first argument; the second for ``kl_divergence``). For
+  ``"sum"`` and ``"mean"`` it is the gradient of the scalar loss, shape of the prediction. For
+  ``"none"`` it is the derivative of each unreduced loss with respect to its own prediction
+  entries, i.e. the gradient of the ``"sum"`` loss (the same array whenever the prediction is not
+  broadcast against the target).
+* **Shapes** of prediction and target must broadcast (numpy rules) unless a docstring says
+  otherwise. **dtypes**: float32 in gives float32 out, float64 gives float64; integer and boolean
+  inputs (0/1 targets, labels) become float64 but do not promote a float32 prediction.
+* **Probabilities.** Losses that take probabilities take the log of ``p`` clipped to
+  ``[PROB_EPS, 1 - PROB_EPS]`` with ``PROB_EPS = 1e-7`` (representable next to 1 in float32), so a
+  probability of exactly 0 or 1 gives a large but finite loss (-log 1e-7 = 16.12). torch instead
+  clamps each log at -100; the two agree for probabilities in ``[1e-7, 1 - 1e-7]``. The
+  gradients are evaluated at the clipped probability: finite, and pointing toward the target.
+* **Logits.** The logit forms (``bce_with_logits``, ``cross_entropy``) never exponentiate a large
+  positive number: they use ``softplus`` and ``log_softmax`` from ``lib.activations`` and are
+  exact, without overflow or warnings, for logits up to 1e4 in magnitude.
+* **Bad input** raises ``ValueError`` or ``TypeError`` naming the argument (see ``lib._checks``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence, Union
+
+import numpy as np
+
+from lib._checks import (
+    as_float_array,
+    broadcast_shapes,
+    check_binary,
+    check_in_range,
+    check_labels,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    check_probabilities,
+    check_reduction,
+    check_same_shape,
+    reduce,
+    reduce_grad,
+    result_dtype,
+)
+from lib.activations import log_softmax, sigmoid, softmax, softplus
+
+ArrayLike = Union[np.ndarray, float, Sequence]
+Weights = Union[np.ndarray, Sequence[np.ndarray]]
+
+#: Probabilities are clipped to [PROB_EPS, 1 - PROB_EPS] before a log is taken.
+PROB_EPS = 1e-7
+
+__all__ = [
+    "PROB_EPS",
+    # regression
+    "mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad", "log_cosh", "log_cosh_grad",
+    # classification
+    "bce", "bce_grad", "bce_with_logits", "bce_with_logits_grad", "weighted_bce",
+    "weighted_bce_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad",
+    "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad",
+    "cross_entropy", "cross_entropy_grad", "smooth_labels", "nll", "nll_grad",
+    "multilabel_bce", "multilabel_bce_grad", "multilabel_bce_with_logits",
+    "kl_divergence", "kl_divergence_grad", "focal", "focal_grad",
+    # margin and metric learning
+    "hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive",
+    "triplet", "info_nce", "cosine_embedding", "dice", "jaccard",
+    # generative
+    "gan_discriminator", "gan_generator", "wasserstein_critic", "wasserstein_generator",
+    "vae_kl", "vae_loss", "diffusion_loss",
+    # reinforcement learning
+    "td_target", "td_loss", "policy_gradient", "actor_critic", "ppo_clip",
+    # regularization
+    "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
+    "elastic_net", "elastic_net_grad",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Private helpers
+# --------------------------------------------------------------------------------------------
+
+def _arrays(**named) -> list[np.ndarray]:
+    """The named inputs as float arrays of one dtype.
+
+    float32 only when every floating input is float32; integer and boolean inputs (labels, 0/1
+    targets) take part in the computation but do not decide the dtype.
+    """
+    arrays = [as_float_array(value, name) for name, value in named.items()]
+    floating = [a for a, v in zip(arrays, named.values()) if np.asarray(v).dtype.kind == "f"]
+    dtype = result_dtype(*floating) if floating else np.dtype(np.float64)
+    return [a.astype(dtype, copy=False) for a in arrays]
+
+
+def _broadcast_pair(**named) -> list[np.ndarray]:
+    """``_arrays`` plus a check that the arrays broadcast together."""
+    arrays = _arrays(**named)
+    broadcast_shapes(**dict(zip(named, arrays)))
+    return arrays
+
+
+def _real(value, name: str) -> float:
+    """A finite real scalar hyper-parameter as a Python float (which does not promote float32)."""
+    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {value!r}") from None
+    if not math.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return out
+
+
+def _check_class_axis(x: np.ndarray, name: str) -> int:
+    """``x`` has a non-empty class axis last; returns the number of classes."""
+    if x.ndim < 1 or x.shape[-1] < 1:
+        raise ValueError(f"{name} must have a class axis last, shape (..., C) with C >= 1; got {x.shape}")
+    return x.shape[-1]
+
+
+def _labels_for(labels, scores: np.ndarray, name: str = "labels") -> np.ndarray:
+    """Integer labels in [0, C) whose shape is ``scores.shape[:-1]``."""
+    out = check_labels(labels, scores.shape[-1], name)
+    if out.shape != scores.shape[:-1]:
+        raise ValueError(
+            f"{name} must have shape {scores.shape[:-1]} (the shape of the scores without the "
+            f"class axis); got {out.shape}"
+        )
+    return out
+
+
+def _one_hot(labels: np.ndarray, n_classes: int, dtype) -> np.ndarray:
+    return (labels[..., None] == np.arange(n_classes)).astype(dtype)
+
+
+def _check_targets01(y: np.ndarray, name: str) -> None:
+    """Targets of a binary loss: every entry in [0, 1] (0/1 labels or soft labels, as torch)."""
+    bad = ~((y >= 0) & (y <= 1))
+    if np.any(bad):
+        raise ValueError(
+            f"{name} must hold binary targets in [0, 1] (0/1 labels or soft labels); "
+            f"found {y[bad].flat[0]!r}"
+        )
+
+
+def _clip_prob(p: np.ndarray) -> np.ndarray:
+    return np.clip(p, PROB_EPS, 1 - PROB_EPS)
+
+
+def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` over the axes along which an array of ``shape`` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
+
+
+def _elementwise_grad(grad: np.ndarray, reduction: str, pred_shape: tuple) -> np.ndarray:
+    """Gradient of an elementwise loss from its per-element derivative ``grad``."""
+    grad = reduce_grad(grad, reduction)
+    return grad if reduction == "none" else _sum_to_shape(grad, pred_shape)
+
+
+def _per_sample_grad(grad: np.ndarray, reduction: str, n_samples: int) -> np.ndarray:
+    """Gradient of a per-sample loss (``"mean"`` divides by the number of samples, not entries)."""
+    check_reduction(reduction)
+    return grad / max(n_samples, 1) if reduction == "mean" else grad
+
+
+# --------------------------------------------------------------------------------------------
+# Regression
+# --------------------------------------------------------------------------------------------
+
+def mse(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Mean squared error, as ``F.mse_loss``.
+
+        l_i = (pred_i - target_i)^2
+
+    Shapes: ``pred`` and ``target`` broadcast; ``"none"`` gives the broadcast shape. ``"mean"``
+    averages over all elements (1/n sum_i l_i, the notes' MSE).
+    """
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    return reduce((pred - target) ** 2, reduction)
+
+
+def mse_grad(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d mse / d pred = 2 (pred - target), divided by the number of elements for ``"mean"``."""
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    return _elementwise_grad(2 * (pred - target), reduction, pred.shape)
+
+
+def mae(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Mean absolute error, as ``F.l1_loss``.
+
+        l_i = |pred_i - target_i|
+
+    ``"mean"`` averages over all elements.
+    """
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    return reduce(np.abs(pred - target), reduction)
+
+
+def mae_grad(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d mae / d pred = sign(pred - target) (the subgradient 0 at pred = target, as torch).
+
+    Divided by the number of elements for ``"mean"``; the notes sometimes omit that 1/n.
+    """
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    return _elementwise_grad(np.sign(pred - target), reduction, pred.shape)
+
+
+def huber(pred: ArrayLike, target: ArrayLike, delta: float = 1.0, reduction: str = "mean") -> np.ndarray:
+    """Huber loss, as ``F.huber_loss``. With the residual r = pred - target:
+
+        l(r) = 0.5 r^2                  if |r| <= delta
+               delta (|r| - delta / 2)  if |r| >  delta
+
+    Which side takes the boundary does not matter: at |r| = delta both branches give
+    0.5 delta^2 (and both slopes are delta sign r), so the loss is continuous with a continuous
+    derivative. We write <= as most of the notes do; torch's documentation (and one of the notes)
+    writes <. ``delta (|r| - delta/2)`` and ``delta |r| - delta^2/2`` are the same expression.
+    ``F.smooth_l1_loss(beta=b)`` is ``huber(delta=b) / b``: the two agree only for delta = 1.
+
+    ``delta > 0``; ``"mean"`` averages over all elements.
+    """
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    delta = _real(delta, "delta")
+    check_positive(delta, "delta")
+    r = np.abs(pred - target)
+    return reduce(np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta)), reduction)
+
+
+def huber_grad(pred: ArrayLike, target: ArrayLike, delta: float = 1.0, reduction: str = "mean") -> np.ndarray:
+    """d huber / d pred = clip(r, -delta, delta): r in the quadratic zone, delta sign(r) outside."""
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    delta = _real(delta, "delta")
+    check_positive(delta, "delta")
+    return _elementwise_grad(np.clip(pred - target, -delta, delta), reduction, pred.shape)
+
+
+def log_cosh(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Log-cosh loss: l_i = log cosh(pred_i - target_i).
+
+    cosh overflows for |r| > 710, so the loss is computed as
+
+        log cosh r = |r| + log1p(exp(-2|r|)) - log 2,
+
+    exact and warning-free for any finite r (it is ~ r^2/2 near 0 and ~ |r| - log 2 far out).
+    ``"mean"`` averages over all elements (torch has no log-cosh loss).
+    """
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    r = np.abs(pred - target)
+    return reduce(r + np.log1p(np.exp(-2 * r)) - math.log(2.0), reduction)
+
+
+def log_cosh_grad(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d log_cosh / d pred = tanh(pred - target)."""
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    return _elementwise_grad(np.tanh(pred - target), reduction, pred.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Classification
+# --------------------------------------------------------------------------------------------
+
+def _prob_pair(p, y, p_name: str = "p", y_name: str = "y") -> list[np.ndarray]:
+    p, y = _broadcast_pair(**{p_name: p, y_name: y})
+    check_probabilities(p, p_name)
+    _check_targets01(y, y_name)
+    return [p, y]
+
+
+def bce(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Binary cross-entropy on probabilities, as ``F.binary_cross_entropy``.
+
+        l_i = -[y_i log p_i + (1 - y_i) log(1 - p_i)]
+
+    ``p`` in [0, 1] (e.g. a sigmoid output), ``y`` in [0, 1] (0/1 labels, or soft labels);
+    shapes broadcast. ``p`` is clipped to [PROB_EPS, 1 - PROB_EPS] = [1e-7, 1 - 1e-7] inside the
+    logs, so p = 0 or 1 gives at most -log(1e-7) = 16.12 per element instead of infinity; torch
+    clamps each log at -100 instead, and the two agree for p in [1e-7, 1 - 1e-7]. For raw scores
+    use ``bce_with_logits``, which needs no clipping. ``"mean"`` averages over all elements.
+    """
+    p, y = _prob_pair(p, y)
+    pc = _clip_prob(p)
+    return reduce(-(y * np.log(pc) + (1 - y) * np.log1p(-pc)), reduction)
+
+
+def bce_grad(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d bce / d p = (p - y) / (p (1 - p)), evaluated at the clipped p (so finite at p = 0, 1).
+
+    Through a sigmoid, p = sigma(z), this becomes the familiar d/dz = p - y
+    (see ``bce_with_logits_grad``).
+    """
+    p, y = _prob_pair(p, y)
+    pc = _clip_prob(p)
+    return _elementwise_grad((pc - y) / (pc * (1 - pc)), reduction, p.shape)
+
+
+def _logit_pair(z, y, pos_weight):
+    z, y = _broadcast_pair(z=z, y=y)
+    _check_targets01(y, "y")
+    if pos_weight is None:
+        return z, y, None
+    (w,) = _arrays(pos_weight=pos_weight)
+    broadcast_shapes(z=z, y=y, pos_weight=w)
+    check_nonnegative(w, "pos_weight")
+    return z, y, w.astype(z.dtype, copy=False)
+
+
+def bce_with_logits(
+    z: ArrayLike, y: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
+    """Binary cross-entropy on logits, as ``F.binary_cross_entropy_with_logits``.
+
+    With p = sigmoid(z) and -log sigmoid(z) = softplus(-z), -log(1 - sigmoid(z)) = softplus(z):
+
+        l_i = -[w y log p + (1 - y) log(1 - p)] = (1 - y) z + (1 + (w - 1) y) softplus(-z)
+
+    (torch's formula), where ``w = pos_weight`` (default 1) multiplies the positive term; it
+    broadcasts against ``z`` (a per-class weight of shape (C,) for (N, C) logits, as torch).
+    ``softplus(-z) = max(-z, 0) + log1p(exp(-|z|))`` never overflows: exact for |z| up to 1e4
+    and beyond. ``y`` in [0, 1]; ``pos_weight >= 0``. ``"mean"`` averages over all elements.
+    """
+    z, y, w = _logit_pair(z, y, pos_weight)
+    log_weight = 1 if w is None else 1 + (w - 1) * y
+    return reduce((1 - y) * z + log_weight * softplus(-z), reduction)
+
+
+def bce_with_logits_grad(
+    z: ArrayLike, y: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
+    """d bce_with_logits / d z = (1 - y) - (1 + (w - 1) y) sigmoid(-z), i.e. sigmoid(z) - y for w = 1."""
+    z, y, w = _logit_pair(z, y, pos_weight)
+    log_weight = 1 if w is None else 1 + (w - 1) * y
+    return _elementwise_grad((1 - y) - log_weight * sigmoid(-z), reduction, z.shape)
+
+
+def _class_weights(w_pos, w_neg) -> tuple[float, float]:
+    w_pos, w_neg = _real(w_pos, "w_pos"), _real(w_neg, "w_neg")
+    check_nonnegative(w_pos, "w_pos")
+    check_nonnegative(w_neg, "w_neg")
+    return w_pos, w_neg
+
+
+def weighted_bce(
+    p: ArrayLike, y: ArrayLike, w_pos: float = 1.0, w_neg: float = 1.0, reduction: str = "mean"
+) -> np.ndarray:
+    """Class-weighted binary cross-entropy (the notes' w1 / w0 form).
+
+        l_i = -[w_pos y_i log p_i + w_neg (1 - y_i) log(1 - p_i)]
+
+    ``w_pos`` (the notes' w1) weighs the positive class, ``w_neg`` (w0) the negative one, both
+    >= 0; w_pos = w_neg = 1 is ``bce``. Same clipping as ``bce``. ``"mean"`` averages over all
+    elements (a plain 1/n, not a weighted mean). For 0/1 labels this is
+    ``F.binary_cross_entropy(p, y, weight=w_pos*y + w_neg*(1-y))``; ``pos_weight`` of
+    ``bce_with_logits`` is the case w_neg = 1.
+    """
+    p, y = _prob_pair(p, y)
+    w_pos, w_neg = _class_weights(w_pos, w_neg)
+    pc = _clip_prob(p)
+    return reduce(-(w_pos * y * np.log(pc) + w_neg * (1 - y) * np.log1p(-pc)), reduction)
+
+
+def weighted_bce_grad(
+    p: ArrayLike, y: ArrayLike, w_pos: float = 1.0, w_neg: float = 1.0, reduction: str = "mean"
+) -> np.ndarray:
+    """d weighted_bce / d p = -w_pos y / p + w_neg (1 - y) / (1 - p), at the clipped p."""
+    p, y = _prob_pair(p, y)
+    w_pos, w_neg = _class_weights(w_pos, w_neg)
+    pc = _clip_prob(p)
+    return _elementwise_grad(-w_pos * y / pc + w_neg * (1 - y) / (1 - pc), reduction, p.shape)
+
+
+def _distribution_pair(probs, target, probs_name: str, target_name: str) -> list[np.ndarray]:
+    probs, target = _arrays(**{probs_name: probs, target_name: target})
+    _check_class_axis(probs, probs_name)
+    check_same_shape(**{probs_name: probs, target_name: target})
+    check_probabilities(probs, probs_name)
+    check_probabilities(target, target_name)
+    return [probs, target]
+
+
+def categorical_cross_entropy(probs: ArrayLike, onehot: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Categorical cross-entropy on probabilities with one-hot (or soft) targets.
+
+        l_n = -sum_c y_nc log p_nc
+
+    ``probs`` and ``onehot`` of the same shape (..., C), class axis last, entries in [0, 1]
+    (rows of ``probs`` are a softmax output; rows of ``onehot`` one-hot or smoothed labels; the
+    row sums are not checked). ``p`` is clipped below at PROB_EPS = 1e-7 inside the log, so a
+    probability of exactly 0 gives a finite loss (and 0 log 0 = 0 where the target is 0).
+    ``"none"`` gives one loss per sample, shape (...); ``"mean"`` averages over samples (the sum
+    over classes stays a sum), as ``F.cross_entropy(torch.log(probs), onehot)``. For logits use
+    ``cross_entropy``.
+    """
+    probs, onehot = _distribution_pair(probs, onehot, "probs", "onehot")
+    return reduce(-(onehot * np.log(np.maximum(probs, PROB_EPS))).sum(axis=-1), reduction)
+
+
+def categorical_cross_entropy_grad(probs: ArrayLike, onehot: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d cce / d probs = -y / p (p clipped below at PROB_EPS), divided by N for ``"mean"``.
+
+    Composed with a softmax, p = softmax(z), this becomes d/dz = p - y (``cross_entropy_grad``).
+    """
+    probs, onehot = _distribution_pair(probs, onehot, "probs", "onehot")
+    grad = -onehot / np.maximum(probs, PROB_EPS)
+    return _per_sample_grad(grad, reduction, grad[..., 0].size)
+
+
+def _probs_labels(probs, labels) -> tuple[np.ndarray, np.ndarray]:
+    (probs,) = _arrays(probs=probs)
+    _check_class_axis(probs, "probs")
+    check_probabilities(probs, "probs")
+    return probs, _labels_for(labels, probs)
+
+
+def sparse_categorical_cross_entropy(probs: ArrayLike, labels: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Categorical cross-entropy with integer labels: l_n = -log p_{n, labels_n}.
+
+    ``probs`` (..., C) probabilities, ``labels`` (...) integers in [0, C). Equals
+    ``categorical_cross_entropy(probs, one_hot(labels))`` and ``F.nll_loss(torch.log(probs),
+    labels)``; same clipping (PROB_EPS). ``"none"`` is per sample; ``"mean"`` averages over samples.
+    """
+    probs, labels = _probs_labels(probs, labels)
+    picked = np.take_along_axis(probs, labels[..., None], axis=-1)[..., 0]
+    return reduce(-np.log(np.maximum(picked, PROB_EPS)), reduction)
+
+
+def sparse_categorical_cross_entropy_grad(
+    probs: ArrayLike, labels: ArrayLike, reduction: str = "mean"
+) -> np.ndarray:
+    """d/d probs = -1/p at the label's entry, 0 elsewhere; divided by N for ``"mean"``."""
+    probs, labels = _probs_labels(probs, labels)
+    grad = -_one_hot(labels, probs.shape[-1], probs.dtype) / np.maximum(probs, PROB_EPS)
+    return _per_sample_grad(grad, reduction, labels.size)
+
+
+def smooth_labels(onehot: ArrayLike, eps: float) -> np.ndarray:
+    """Label smoothing: y_smooth = (1 - eps) y + eps / C over the last (class) axis.
+
+    Each row keeps its sum (1 for a one-hot row); the true class gets 1 - eps + eps/C and every
+    other class eps/C. With C = 3 and eps = 0.1: [0.0333, 0.9333, 0.0333]. ``eps`` in [0, 1).
+    This is the target that ``F.cross_entropy(..., label_smoothing=eps)`` uses.
+    """
+    (onehot,) = _arrays(onehot=onehot)
+    n_classes = _check_class_axis(onehot, "onehot")
+    check_probabilities(onehot, "onehot")
+    eps = _real(eps, "eps")
+    check_in_range(eps, "eps", 0.0, 1.0, high_open=True)
+    return (1 - eps) * onehot + eps / n_classes
+
+
+def _logits_labels(logits, labels, label_smoothing):
+    (logits,) = _arrays(logits=logits)
+    _check_class_axis(logits, "logits")
+    labels = _labels_for(labels, logits)
+    eps = _real(label_smoothing, "label_smoothing")
+    check_in_range(eps, "label_smoothing", 0.0, 1.0, high_open=True)
+    n_classes = logits.shape[-1]
+    target = (1 - eps) * _one_hot(labels, n_classes, logits.dtype) + eps / n_classes
+    return logits, labels, target
+
+
+def cross_entropy(
+    logits: ArrayLike, labels: ArrayLike, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> np.ndarray:
+    """Softmax cross-entropy on logits with integer labels, as ``F.cross_entropy``.
+
+        l_n = -sum_c t_nc log softmax(z_n)_c,   t_n = smooth_labels(one_hot(labels_n), eps)
+
+    which is -log softmax(z_n)_{labels_n} for ``label_smoothing = 0``. ``logits`` (N, C) (any
+    (..., C), class axis last), ``labels`` (N,) integers in [0, C), ``label_smoothing`` = eps in
+    [0, 1). ``log_softmax`` subtracts the row maximum (log-sum-exp trick), so logits up to 1e4
+    in magnitude give exact, finite losses. ``"none"`` is per sample; ``"mean"`` averages over
+    samples, as torch (without class weights).
+    """
+    logits, _, target = _logits_labels(logits, labels, label_smoothing)
+    return reduce(-(target * log_softmax(logits, axis=-1)).sum(axis=-1), reduction)
+
+
+def cross_entropy_grad(
+    logits: ArrayLike, labels: ArrayLike, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> np.ndarray:
+    """d cross_entropy / d logits = softmax(z) - smoothed one-hot target, divided by N for "mean"."""
+    logits, labels, target = _logits_labels(logits, labels, label_smoothing)
+    return _per_sample_grad(softmax(logits, axis=-1) - target, reduction, labels.size)
+
+
+def _log_probs_labels(log_probs, labels):
+    (log_probs,) = _arrays(log_probs=log_probs)
+    _check_class_axis(log_probs, "log_probs")
+    return log_probs, _labels_for(labels, log_probs)
+
+
+def nll(log_probs: ArrayLike, labels: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Negative log-likelihood, as ``F.nll_loss``: l_n = -log_probs[n, labels_n].
+
+    ``log_probs`` (..., C) (e.g. a log_softmax output; not checked to be <= 0, as torch),
+    ``labels`` (...) integers in [0, C). ``nll(log_softmax(z), labels) == cross_entropy(z,
+    labels)``. ``"none"`` is per sample; ``"mean"`` averages over samples.
+    """
+    log_probs, labels = _log_probs_labels(log_probs, labels)
+    return reduce(-np.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0], reduction)
+
+
+def nll_grad(log_probs: ArrayLike, labels: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d nll / d log_probs = -one_hot(labels), divided by N for ``"mean"``."""
+    log_probs, labels = _log_probs_labels(log_probs, labels)
+    return _per_sample_grad(-_one_hot(labels, log_probs.shape[-1], log_probs.dtype), reduction, labels.size)
+
+
+def _multilabel_pair(p, y, p_name: str):
+    p, y = _arrays(**{p_name: p, "y": y})
+    check_same_shape(**{p_name: p, "y": y})
+    return p, y
+
+
+def multilabel_bce(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Multi-label classification loss: an independent ``bce`` for each (sample, label) entry.
+
+        l_nj = -[y_nj log p_nj + (1 - y_nj) log(1 - p_nj)]
+
+    ``p`` and ``y`` of the same shape (N, L): one sigmoid probability and one 0/1 target per
+    label. ``"none"`` gives the (N, L) entries and ``"mean"`` averages over all N*L of them, as
+    ``F.binary_cross_entropy`` (the notes' 1/n sum_i sum_j is ``reduction="sum"`` divided by N).
+    Same clipping as ``bce``.
+    """
+    p, y = _multilabel_pair(p, y, "p")
+    return bce(p, y, reduction)
+
+
+def multilabel_bce_grad(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d multilabel_bce / d p = (p - y) / (p (1 - p)), divided by N*L for ``"mean"``."""
+    p, y = _multilabel_pair(p, y, "p")
+    return bce_grad(p, y, reduction)
+
+
+def multilabel_bce_with_logits(
+    z: ArrayLike, y: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
+) -> np.ndarray:
+    """``multilabel_bce`` on logits z (N, L): ``bce_with_logits`` entry by entry, mean over N*L.
+
+    ``pos_weight`` of shape (L,) weighs the positives of each label, as in torch.
+    """
+    z, y = _multilabel_pair(z, y, "z")
+    return bce_with_logits(z, y, pos_weight, reduction)
+
+
+def kl_divergence(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Kullback-Leibler divergence D_KL(p || q) = sum_c p_c log(p_c / q_c) over the last axis.
+
+    Argument order follows the math, not torch: ``p`` is the target distribution, ``q`` the
+    prediction. ``p`` and ``q`` of the same shape (..., C), entries in [0, 1]. Terms with
+    p_c = 0 are 0 (0 log 0 = 0); ``q`` is clipped below at PROB_EPS inside the log, so q_c = 0
+    where p_c > 0 gives a large finite value instead of infinity.
+
+    Relation to torch: ``F.kl_div(input, target)`` takes the *log* of the prediction first and
+    the target second, elementwise: ``kl_divergence(p, q, "none") ==
+    F.kl_div(torch.log(q), p, reduction="none").sum(-1)``; our ``"sum"`` is torch's ``"sum"``
+    and our ``"mean"`` (over distributions) is torch's ``"batchmean"`` for (N, C) inputs, while
+    torch's ``"mean"`` divides by N*C. Note also KL(p || q) = CE(p, q) - H(p).
+    """
+    p, q = _distribution_pair(p, q, "p", "q")
+    p_log_p = np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0)
+    return reduce((p_log_p - p * np.log(np.maximum(q, PROB_EPS))).sum(axis=-1), reduction)
+
+
+def kl_divergence_grad(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d D_KL(p || q) / d q = -p / q (the gradient with respect to the prediction q).
+
+    q is clipped below at PROB_EPS; divided by the number of distributions for ``"mean"``.
+    """
+    p, q = _distribution_pair(p, q, "p", "q")
+    grad = -p / np.maximum(q, PROB_EPS)
+    return _per_sample_grad(grad, reduction, grad[..., 0].size)
+
+
+def _focal_parts(p, y, gamma, alpha):
+    p, y = _prob_pair(p, y)
+    gamma = _real(gamma, "gamma")
+    check_nonnegative(gamma, "gamma")
+    if alpha is None:
+        alpha_t = 1
+    else:
+        alpha = _real(alpha, "alpha")
+        check_in_range(alpha, "alpha", 0.0, 1.0)
+        alpha_t = alpha * y + (1 - alpha) * (1 - y)
+    pc = _clip_prob(p)
+    p_t = pc * y + (1 - pc) * (1 - y)
+    ce = -(y * np.log(pc) + (1 - y) * np.log1p(-pc))
+    return p, y, pc, gamma, alpha_t, p_t, ce
+
+
+def focal(
+    p: ArrayLike, y: ArrayLike, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
+) -> np.ndarray:
+    """Binary focal loss (Lin et al. 2017) on probabilities, in the p_t form.
+
+        p_t = p if y = 1 else 1 - p            (p y + (1 - p)(1 - y) for soft y)
+        alpha_t = alpha if y = 1 else 1 - alpha  (1 when alpha is None)
+        l_i = -alpha_t (1 - p_t)^gamma log p_t  = alpha_t (1 - p_t)^gamma bce(p, y)
+
+    as ``torchvision.ops.sigmoid_focal_loss`` (which takes logits; ours takes p = sigmoid(z)).
+    gamma = 0 and alpha = None give ``bce`` exactly; gamma > 0 shrinks the loss of easy
+    examples (p_t near 1). ``gamma >= 0``; ``alpha`` in [0, 1] or None (the notes' "alpha" is
+    sometimes a constant factor, which is alpha_t with the same value for both classes).
+    Same clipping as ``bce``. ``"mean"`` averages over all elements.
+    """
+    _, _, _, gamma, alpha_t, p_t, ce = _focal_parts(p, y, gamma, alpha)
+    return reduce(alpha_t * (1 - p_t) ** gamma * ce, reduction)
+
+
+def focal_grad(
+    p: ArrayLike, y: ArrayLike, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
+) -> np.ndarray:
+    """d focal / d p, with dp_t/dp = 2y - 1 and d bce/dp = (p - y) / (p (1 - p)):
+
+        alpha_t [(1 - p_t)^gamma (p - y) / (p (1 - p)) - gamma (2y - 1) (1 - p_t)^(gamma - 1) bce]
+
+    evaluated at the clipped p (where 1 - p_t > 0, so the power is finite for gamma < 1 too).
+    """
+    p, y, pc, gamma, alpha_t, p_t, ce = _focal_parts(p, y, gamma, alpha)
+    one_minus = 1 - p_t
+    grad = alpha_t * (
+        one_minus**gamma * (pc - y) / (pc * (1 - pc)) - gamma * (2 * y - 1) * one_minus ** (gamma - 1) * ce
+    )
+    return _elementwise_grad(grad, reduction, p.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Margin and metric learning
+# --------------------------------------------------------------------------------------------
+
+def _margin(margin, name: str = "margin") -> float:
+    margin = _real(margin, name)
+    check_nonnegative(margin, name)
+    return margin
+
+
+def _scores_signs(scores, y):
+    scores, y = _broadcast_pair(scores=scores, y=y)
+    check_binary(y, "y", (-1.0, 1.0))
+    return scores, y
+
+
+def hinge(scores: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Binary hinge loss (SVM): l_i = max(0, 1 - y_i s_i), with y in {-1, +1} and raw scores s.
+
+    Zero once the score is on the right side with margin >= 1. ``"mean"`` averages over all
+    elements. (Not ``F.hinge_embedding_loss``, which is a different loss on distances.)
+    """
+    scores, y = _scores_signs(scores, y)
+    return reduce(np.maximum(0, 1 - y * scores), reduction)
+
+
+def hinge_grad(scores: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d hinge / d s = -y where 1 - y s > 0, else 0 (the subgradient 0 at the kink)."""
+    scores, y = _scores_signs(scores, y)
+    return _elementwise_grad(np.where(1 - y * scores > 0, -y, 0 * y), reduction, scores.shape)
+
+
+def _hinge_margins(scores, labels, margin):
+    (scores,) = _arrays(scores=scores)
+    _check_class_axis(scores, "scores")
+    labels = _labels_for(labels, scores)
+    margin = _margin(margin)
+    is_true = labels[..., None] == np.arange(scores.shape[-1])
+    true_score = np.take_along_axis(scores, labels[..., None], axis=-1)
+    active = (scores - true_score + margin > 0) & ~is_true
+    return scores, labels, margin, is_true, true_score, active
+
+
+def multiclass_hinge(
+    scores: ArrayLike, labels: ArrayLike, margin: float = 1.0, reduction: str = "mean"
+) -> np.ndarray:
+    """Multi-class hinge loss, Weston-Watkins form:
+
+        l_n = sum_{j != y_n} max(0, s_nj - s_{n y_n} + margin)
+
+    ``scores`` (N, C) raw scores (class axis last), ``labels`` (N,) in [0, C), ``margin >= 0``
+    (the notes' Delta). ``F.multi_margin_loss(scores, labels, margin=m)`` divides the same sum
+    by C: ``multiclass_hinge = C * F.multi_margin_loss``. ``"none"`` is per sample; ``"mean"``
+    averages over samples.
+    """
+    scores, _, margin, _, true_score, active = _hinge_margins(scores, labels, margin)
+    return reduce(np.where(active, scores - true_score + margin, 0).sum(axis=-1), reduction)
+
+
+def multiclass_hinge_grad(
+    scores: ArrayLike, labels: ArrayLike, margin: float = 1.0, reduction: str = "mean"
+) -> np.ndarray:
+    """d/d s_nj = 1 for each violating j != y_n; d/d s_{n y_n} = -(number of violators)."""
+    scores, labels, _, is_true, _, active = _hinge_margins(scores, labels, margin)
+    active = active.astype(scores.dtype)
+    grad = active - is_true * active.sum(axis=-1, keepdims=True)
+    return _per_sample_grad(grad, reduction, labels.size)
+
+
+def contrastive(d: ArrayLike, y: ArrayLike, margin: float = 1.0, reduction: str = "mean") -> np.ndarray:
+    """Contrastive loss for pairs (Hadsell, Chopra & LeCun 2006), the notes' 1/2 version:
+
+        l_i = y_i * 1/2 d_i^2 + (1 - y_i) * 1/2 max(0, margin - d_i)^2
+
+    ``d`` >= 0 the distance between the two embeddings, ``y`` = 1 for a similar pair and 0 for a
+    dissimilar one, ``margin >= 0``. Similar pairs are pulled together; dissimilar pairs are
+    pushed apart until they are ``margin`` away. Conventions differ: some notes drop the 1/2
+    (twice this loss), and one writes (1 - y) on the d^2 term, i.e. y = 0 for similar pairs;
+    here y = 1 means similar. ``"mean"`` averages over pairs.
+    """
+    d, y = _broadcast_pair(d=d, y=y)
+    check_nonnegative(d, "d")
+    check_binary(y, "y")
+    margin = _margin(margin)
+    return reduce(0.5 * (y * d**2 + (1 - y) * np.maximum(0, margin - d) ** 2), reduction)
+
+
+def triplet(d_ap: ArrayLike, d_an: ArrayLike, margin: float = 1.0, reduction: str = "mean") -> np.ndarray:
+    """Triplet loss (FaceNet): l_i = max(0, d(a, p)_i - d(a, n)_i + margin).
+
+    ``d_ap`` anchor-positive and ``d_an`` anchor-negative distances (>= 0), ``margin >= 0``
+    (the notes' alpha). ``F.triplet_margin_loss(a, p, n, margin)`` is this loss with
+    ``d_ap = F.pairwise_distance(a, p)`` (Euclidean, with torch's eps = 1e-6 added to the
+    difference). ``"mean"`` averages over triplets.
+    """
+    d_ap, d_an = _broadcast_pair(d_ap=d_ap, d_an=d_an)
+    check_nonnegative(d_ap, "d_ap")
+    check_nonnegative(d_an, "d_an")
+    margin = _margin(margin)
+    return reduce(np.maximum(0, d_ap - d_an + margin), reduction)
+
+
+def _unit_rows(z: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit Euclidean norm (norm floored at 1e-12, as ``F.normalize``)."""
+    return z / np.maximum(np.linalg.norm(z, axis=-1, keepdims=True), 1e-12)
+
+
+def info_nce(z_i: ArrayLike, z_j: ArrayLike, temperature: float = 0.5, reduction: str = "mean") -> np.ndarray:
+    """InfoNCE / NT-Xent loss of SimCLR over a batch of N positive pairs.
+
+    Stack the 2N embeddings z = [z_i; z_j], take the cosine similarities
+    sim(a, b) = a.b / (|a| |b|), and for each of the 2N anchors k with positive k+N (mod 2N):
+
+        l_k = -log( exp(sim(z_k, z_pos)/tau) / sum_{m != k} exp(sim(z_k, z_m)/tau) )
+
+    i.e. a (2N-1)-way softmax cross-entropy whose correct class is the positive and whose other
+    classes are the 2N-2 other embeddings (the anchor itself is left out). ``z_i``, ``z_j`` of
+    the same shape (N, D), N >= 1; ``temperature`` = tau > 0. Computed with ``cross_entropy``
+    (stable). ``"none"`` gives the 2N per-anchor losses; ``"mean"`` averages over them.
+    """
+    z_i, z_j = _arrays(z_i=z_i, z_j=z_j)
+    check_ndim(z_i, "z_i", 2, "(N, D) embeddings")
+    check_same_shape(z_i=z_i, z_j=z_j)
+    if z_i.shape[0] < 1:
+        raise ValueError(f"z_i must hold at least one embedding; got shape {z_i.shape}")
+    tau = _real(temperature, "temperature")
+    check_positive(tau, "temperature")
+    z = _unit_rows(np.concatenate([z_i, z_j]))
+    n_pairs, n_views = z_i.shape[0], 2 * z_i.shape[0]
+    sim = z @ z.T / tau
+    others = sim[~np.eye(n_views, dtype=bool)].reshape(n_views, n_views - 1)
+    anchor = np.arange(n_views)
+    positive = (anchor + n_pairs) % n_views
+    column = positive - (positive > anchor)  # the column of the positive once the diagonal is gone
+    return cross_entropy(others, column, reduction=reduction)
+
+
+def cosine_embedding(
+    x1: ArrayLike, x2: ArrayLike, y: ArrayLike, margin: float = 0.0, reduction: str = "mean"
+) -> np.ndarray:
+    """Cosine embedding loss, as ``F.cosine_embedding_loss``. With cos = cos(x1_n, x2_n):
+
+        l_n = 1 - cos                 if y_n = +1  (pull together)
+              max(0, cos - margin)    if y_n = -1  (push apart)
+
+    ``x1``, ``x2`` of the same shape (N, D) or (D,); ``y`` (N,) (or scalar) in {-1, +1};
+    ``margin`` in [-1, 1] (a cosine; 0 to 0.5 is typical). As torch, the cosine is
+    x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)), so zero vectors give cos = 0.
+    ``"none"`` is per pair; ``"mean"`` averages over pairs.
+    """
+    x1, x2, y = _arrays(x1=x1, x2=x2, y=y)
+    check_same_shape(x1=x1, x2=x2)
+    check_ndim(x1, "x1", (1, 2), "(N, D) or (D,)")
+    if y.shape != x1.shape[:-1]:
+        raise ValueError(f"y must have shape {x1.shape[:-1]} (one label per pair); got {y.shape}")
+    check_binary(y, "y", (-1.0, 1.0))
+    margin = _real(margin, "margin")
+    check_in_range(margin, "margin", -1.0, 1.0)
+    denom = np.sqrt(((x1 * x1).sum(-1) + 1e-12) * ((x2 * x2).sum(-1) + 1e-12))
+    cos = (x1 * x2).sum(-1) / denom
+    return reduce(np.where(y == 1, 1 - cos, np.maximum(0, cos - margin)), reduction)
+
+
+def _overlap_parts(p, y, smooth):
+    p, y = _arrays(p=p, y=y)
+    check_same_shape(p=p, y=y)
+    check_ndim(p, "p", range(1, 33), "(N, ...) or a single sample")
+    check_probabilities(p, "p")
+    _check_targets01(y, "y")
+    smooth = _real(smooth, "smooth")
+    check_positive(smooth, "smooth")
+    axes = tuple(range(1, p.ndim)) if p.ndim > 1 else (0,)
+    return (p * y).sum(axes), p.sum(axes), y.sum(axes), smooth
+
+
+def dice(p: ArrayLike, y: ArrayLike, smooth: float = 1.0, reduction: str = "mean") -> np.ndarray:
+    """Soft Dice loss: 1 - (2 sum p y + smooth) / (sum p + sum y + smooth).
+
+    ``p`` predicted probabilities and ``y`` targets in [0, 1], same shape (N, ...): the sums run
+    over every axis but the first, one coefficient per sample (a 1-D input is one sample).
+    ``smooth > 0`` is added to numerator and denominator: it keeps the ratio defined for empty
+    masks (p = y = 0 gives a loss of 0, a perfect match) and softens the gradient on tiny
+    masks; pass a small value (e.g. 1e-6) for nearly the unsmoothed coefficient. ``"none"`` is
+    per sample; ``"mean"`` averages over samples.
+    """
+    inter, p_sum, y_sum, smooth = _overlap_parts(p, y, smooth)
+    return reduce(1 - (2 * inter + smooth) / (p_sum + y_sum + smooth), reduction)
+
+
+def jaccard(p: ArrayLike, y: ArrayLike, smooth: float = 1.0, reduction: str = "mean") -> np.ndarray:
+    """Soft Jaccard (IoU) loss: 1 - (sum p y + smooth) / (sum p + sum y - sum p y + smooth).
+
+    Shapes, smoothing and reductions as ``dice``. For hard masks IoU = Dice / (2 - Dice).
+    """
+    inter, p_sum, y_sum, smooth = _overlap_parts(p, y, smooth)
+    return reduce(1 - (inter + smooth) / (p_sum + y_sum - inter + smooth), reduction)
+
+
+# --------------------------------------------------------------------------------------------
+# Generative models
+# --------------------------------------------------------------------------------------------
+
+def _neg_log(p: np.ndarray) -> np.ndarray:
+    return -np.log(_clip_prob(p))
+
+
+def gan_discriminator(d_real: ArrayLike, d_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Discriminator loss of the original GAN: -[log D(x) + log(1 - D(G(z)))].
+
+    ``d_real`` = D(x) and ``d_fake`` = D(G(z)) are the discriminator's probabilities (in [0, 1])
+    that its input is real. ``"mean"`` gives E[-log D(x)] + E[-log(1 - D(G(z)))], each mean
+    over its own batch (they may differ in size); it equals
+    ``F.binary_cross_entropy(d_real, 1) + F.binary_cross_entropy(d_fake, 0)``. ``"sum"`` adds
+    the two sums; ``"none"`` gives the elementwise sum of the two terms (shapes must
+    broadcast). Same clipping as ``bce``.
+    """
+    (d_real, d_fake) = _arrays(d_real=d_real, d_fake=d_fake)
+    check_probabilities(d_real, "d_real")
+    check_probabilities(d_fake, "d_fake")
+    real_term, fake_term = _neg_log(d_real), _neg_log(1 - d_fake)
+    if reduction == "none":
+        broadcast_shapes(d_real=d_real, d_fake=d_fake)
+    return reduce(real_term, reduction) + reduce(fake_term, reduction)
+
+
+def gan_generator(d_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Generator loss, non-saturating form: -log D(G(z)).
+
+    The minimax game has the generator *minimise* log(1 - D(G(z))) (the "minimax" or
+    saturating form); when D confidently rejects fakes (D(G(z)) near 0) that loss is flat and
+    gives the generator almost no gradient. Goodfellow et al. therefore train G to minimise
+    -log D(G(z)) instead, which is this function (the notes call it the minimax version; it is
+    not). For D(G(z)) = 0.2: -log 0.2 = 1.609 here, log(0.8) = -0.223 for the minimax form.
+    ``"mean"`` averages over the fakes; same clipping as ``bce``.
+    """
+    (d_fake,) = _arrays(d_fake=d_fake)
+    check_probabilities(d_fake, "d_fake")
+    return reduce(_neg_log(d_fake), reduction)
+
+
+def wasserstein_critic(c_real: ArrayLike, c_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """WGAN critic loss: mean C(G(z)) - mean C(x).
+
+    The critic maximises E[C(x)] - E[C(G(z))] (the notes' L, which is the objective, not the
+    loss); minimising this function does that. ``c_real``, ``c_fake`` raw critic scores (any
+    real); the Lipschitz constraint (clipping, gradient penalty) is not part of this loss.
+    ``"mean"``: each mean over its own batch; ``"sum"``: sum c_fake - sum c_real; ``"none"``:
+    c_fake - c_real elementwise (shapes must broadcast).
+    """
+    c_real, c_fake = _arrays(c_real=c_real, c_fake=c_fake)
+    if reduction == "none":
+        broadcast_shapes(c_real=c_real, c_fake=c_fake)
+    return reduce(c_fake, reduction) - reduce(c_real, reduction)
+
+
+def wasserstein_generator(c_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """WGAN generator loss: -mean C(G(z)) (``"none"``: -C(G(z)) per sample)."""
+    (c_fake,) = _arrays(c_fake=c_fake)
+    return reduce(-c_fake, reduction)
+
+
+def _latent(mu, log_var) -> tuple[np.ndarray, np.ndarray]:
+    mu, log_var = _arrays(mu=mu, log_var=log_var)
+    check_same_shape(mu=mu, log_var=log_var)
+    _check_class_axis(mu, "mu")
+    return mu, log_var
+
+
+def _kl_to_standard_normal(mu: np.ndarray, log_var: np.ndarray) -> np.ndarray:
+    return -0.5 * (1 + log_var - mu**2 - np.exp(log_var)).sum(axis=-1)
+
+
+def vae_kl(mu: ArrayLike, log_var: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """KL divergence of the encoder's Gaussian from the standard normal prior:
+
+        D_KL(N(mu, diag sigma^2) || N(0, I)) = -1/2 sum_j (1 + log sigma_j^2 - mu_j^2 - sigma_j^2)
+                                             =  1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2)
+
+    summed over the last (latent) axis. ``mu`` and ``log_var`` = log sigma^2 of the same shape
+    (..., latent). ``"none"`` is per sample; ``"mean"`` averages over samples.
+    """
+    mu, log_var = _latent(mu, log_var)
+    return reduce(_kl_to_standard_normal(mu, log_var), reduction)
+
+
+def vae_loss(
+    x_recon: ArrayLike,
+    x: ArrayLike,
+    mu: ArrayLike,
+    log_var: ArrayLike,
+    beta: float = 1.0,
+    recon: str = "mse",
+    reduction: str = "mean",
+) -> np.ndarray:
+    """VAE loss (negative ELBO, beta-VAE weighting): reconstruction + beta * vae_kl, per sample.
+
+    Reconstruction is summed over the features of each sample:
+
+    * ``recon="mse"``: sum (x_recon - x)^2. A unit-variance Gaussian decoder gives
+      1/2 of this (plus a constant); the factor 2 is the same as doubling beta.
+    * ``recon="bce"``: sum -[x log x_recon + (1 - x) log(1 - x_recon)], for data in [0, 1] and a
+      sigmoid decoder (same clipping as ``bce``).
+
+    Shapes: ``mu``, ``log_var`` (N, latent); ``x``, ``x_recon`` (N, ...) with the same leading
+    sample shape (more generally the batch shape of ``mu``). ``beta >= 0``. ``"none"`` is per
+    sample; ``"mean"`` averages over samples; ``"sum"`` is the notes' code (BCE with
+    reduction="sum" plus the summed KL).
+    """
+    mu, log_var = _latent(mu, log_var)
+    x_recon, x = _arrays(x_recon=x_recon, x=x)
+    check_same_shape(x_recon=x_recon, x=x)
+    batch = mu.shape[:-1]
+    if x.shape[: len(batch)] != batch or x.ndim == len(batch):
+        raise ValueError(
+            f"x must have shape {batch} + feature shape (its samples matching mu of shape "
+            f"{mu.shape}); got {x.shape}"
+        )
+    beta = _real(beta, "beta")
+    check_nonnegative(beta, "beta")
+    if recon == "mse":
+        per_entry = (x_recon - x) ** 2
+    elif recon == "bce":
+        per_entry = bce(x_recon, x, reduction="none")
+    else:
+        raise ValueError(f"recon must be 'mse' or 'bce', got {recon!r}")
+    features = tuple(range(len(batch), x.ndim))
+    return reduce(per_entry.sum(axis=features) + beta * _kl_to_standard_normal(mu, log_var), reduction)
+
+
+def diffusion_loss(eps_pred: ArrayLike, eps: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Denoising (DDPM, noise-prediction) loss: the MSE between predicted and true noise.
+
+        l_i = (eps_pred_i - eps_i)^2,  "mean" over all elements (as F.mse_loss in DDPM code)
+
+    The notes' ||eps - eps_hat||^2 is the ``"sum"`` over a sample's entries; for their example
+    (eps = [0.3, -0.7], eps_hat = [0.2, -0.4]) that is 0.10 while the mean ("MSE") is 0.05.
+    """
+    eps_pred, eps = _broadcast_pair(eps_pred=eps_pred, eps=eps)
+    return reduce((eps_pred - eps) ** 2, reduction)
+
+
+# --------------------------------------------------------------------------------------------
+# Reinforcement learning
+# --------------------------------------------------------------------------------------------
+
+def td_target(
+    reward: ArrayLike, q_next_max: ArrayLike, gamma: float = 0.99, done: ArrayLike | None = None
+) -> np.ndarray:
+    """Q-learning target: r + gamma (1 - done) max_a' Q(s', a').
+
+    ``done`` (0/1 or bool, default all 0) cuts the bootstrap at terminal transitions;
+    ``gamma`` in [0, 1]. Shapes broadcast. In a training loop the target is a constant: no
+    gradient flows through it (``.detach()`` in torch).
+    """
+    named = {"reward": reward, "q_next_max": q_next_max}
+    if done is not None:
+        named["done"] = done
+    arrays = _broadcast_pair(**named)
+    gamma = _real(gamma, "gamma")
+    check_in_range(gamma, "gamma", 0.0, 1.0)
+    reward, q_next_max = arrays[:2]
+    not_done = 1
+    if done is not None:
+        check_binary(arrays[2], "done")
+        not_done = 1 - arrays[2]
+    return reward + gamma * not_done * q_next_max
+
+
+def td_loss(
+    q_sa: ArrayLike,
+    reward: ArrayLike,
+    q_next_max: ArrayLike,
+    gamma: float = 0.99,
+    done: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    """Squared TD error of Q-learning / DQN: (r + gamma (1 - done) max Q(s', .) - Q(s, a))^2.
+
+    No factor 1/2 (the notes' form; with 1/2 the gradient is the bare TD error). The target
+    (``td_target``) is treated as a constant: the loss is a function of ``q_sa`` only.
+    ``"mean"`` averages over transitions (``F.mse_loss(q_sa, target.detach())``).
+    """
+    (q_sa,) = _arrays(q_sa=q_sa)
+    target = td_target(reward, q_next_max, gamma, done)
+    q_sa, target = _broadcast_pair(q_sa=q_sa, target=target)
+    return reduce((target - q_sa) ** 2, reduction)
+
+
+def _policy_inputs(pi_a, advantage):
+    pi_a, advantage = _broadcast_pair(pi_a=pi_a, advantage=advantage)
+    check_probabilities(pi_a, "pi_a")
+    return pi_a, advantage
+
+
+def policy_gradient(pi_a: ArrayLike, advantage: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """REINFORCE / policy-gradient loss: -log pi(a|s) * A.
+
+    ``pi_a`` the probability (in [0, 1], clipped below at PROB_EPS inside the log) the policy
+    gave to the action taken; ``advantage`` A = R - V(s), or the return R itself, treated as a
+    constant. Its gradient is -A grad log pi, the policy-gradient estimator. ``"mean"``
+    averages over the sampled (s, a) pairs.
+    """
+    pi_a, advantage = _policy_inputs(pi_a, advantage)
+    return reduce(-np.log(np.maximum(pi_a, PROB_EPS)) * advantage, reduction)
+
+
+def actor_critic(
+    pi_a: ArrayLike,
+    advantage: ArrayLike,
+    value: ArrayLike,
+    returns: ArrayLike,
+    entropy: ArrayLike,
+    c: float = 0.5,
+    beta: float = 0.01,
+    reduction: str = "mean",
+) -> np.ndarray:
+    """Actor-critic (A2C) loss: L = L_actor + c * L_critic - beta * H, per sample, where
+
+    * L_actor = -log pi(a|s) * A  (``policy_gradient``; A = R - V(s) treated as a constant),
+    * L_critic = (R - V(s))^2     (squared error of the value estimate ``value`` against the
+      return ``returns``),
+    * H = the entropy of the policy at s, -sum_a pi(a|s) log pi(a|s) (given as ``entropy``);
+      subtracting it rewards exploration.
+
+    ``c >= 0`` and ``beta >= 0``; all arrays broadcast. ``"mean"`` averages over samples.
+    """
+    pi_a, advantage, value, returns, entropy = _broadcast_pair(
+        pi_a=pi_a, advantage=advantage, value=value, returns=returns, entropy=entropy
+    )
+    check_probabilities(pi_a, "pi_a")
+    c, beta = _real(c, "c"), _real(beta, "beta")
+    check_nonnegative(c, "c")
+    check_nonnegative(beta, "beta")
+    actor = -np.log(np.maximum(pi_a, PROB_EPS)) * advantage
+    critic = (returns - value) ** 2
+    return reduce(actor + c * critic - beta * entropy, reduction)
+
+
+def ppo_clip(ratio: ArrayLike, advantage: ArrayLike, eps: float = 0.2, reduction: str = "mean") -> np.ndarray:
+    """PPO clipped surrogate loss: -min(r A, clip(r, 1 - eps, 1 + eps) A).
+
+    ``ratio`` r = pi(a|s) / pi_old(a|s) (>= 0), ``advantage`` A, ``eps`` in [0, 1). The min
+    makes the objective pessimistic: the gain from moving r outside [1 - eps, 1 + eps] is cut
+    off. This is a loss (minimise it), the negative of PPO's objective. ``"mean"`` averages
+    over samples.
+    """
+    ratio, advantage = _broadcast_pair(ratio=ratio, advantage=advantage)
+    check_nonnegative(ratio, "ratio")
+    eps = _real(eps, "eps")
+    check_in_range(eps, "eps", 0.0, 1.0, high_open=True)
+    clipped = np.clip(ratio, 1 - eps, 1 + eps)
+    return reduce(-np.minimum(ratio * advantage, clipped * advantage), reduction)
+
+
+# --------------------------------------------------------------------------------------------
+# Regularization
+# --------------------------------------------------------------------------------------------
+
+def _weight_list(w, name: str = "w") -> tuple[list[np.ndarray], bool]:
+    """``w`` as a list of float arrays, and whether it was given as a list of arrays.
+
+    A list or tuple whose items are numpy arrays is a collection of parameter arrays; anything
+    else (an array, a nested list of numbers) is one array.
+    """
+    if isinstance(w, (list, tuple)) and w and all(isinstance(a, np.ndarray) for a in w):
+        return [as_float_array(a, f"{name}[{i}]") for i, a in enumerate(w)], True
+    return [as_float_array(w, name)], False
+
+
+def _penalty(w, lam: float, name: str, term) -> np.ndarray:
+    arrays, _ = _weight_list(w)
+    lam = _real(lam, name)
+    check_nonnegative(lam, name)
+    dtype = result_dtype(*arrays)
+    return np.asarray(lam * sum(float(term(a).sum()) for a in arrays), dtype=dtype)[()]
+
+
+def _penalty_grad(w, lam: float, name: str, term_grad) -> Weights:
+    arrays, is_list = _weight_list(w)
+    lam = _real(lam, name)
+    check_nonnegative(lam, name)
+    grads = [lam * term_grad(a) for a in arrays]
+    return grads if is_list else grads[0]
+
+
+def l1_penalty(w: Weights, lam: float) -> np.ndarray:
+    """L1 (lasso) penalty lam * sum |w|, over every entry of ``w`` (an array or a list of arrays).
+
+    Added to the task loss; it drives small weights to exactly 0 (sparsity). ``lam >= 0``.
+    """
+    return _penalty(w, lam, "lam", np.abs)
+
+
+def l1_penalty_grad(w: Weights, lam: float) -> Weights:
+    """lam * sign(w) (0 at w = 0), with the structure of ``w`` (array, or list of arrays)."""
+    return _penalty_grad(w, lam, "lam", np.sign)
+
+
+def l2_penalty(w: Weights, lam: float) -> np.ndarray:
+    """L2 (ridge) penalty lam * sum w^2, as the notes write it (no 1/2).
+
+    Many texts use 1/2 lam sum w^2, whose gradient is lam w: that is what torch's optimizers
+    add with ``weight_decay=lam``. With this module's convention the gradient is 2 lam w, so
+    ``weight_decay = 2 lam`` matches ``l2_penalty(w, lam)``. ``lam >= 0``.
+    """
+    return _penalty(w, lam, "lam", np.square)
+
+
+def l2_penalty_grad(w: Weights, lam: float) -> Weights:
+    """2 lam w, with the structure of ``w``."""
+    return _penalty_grad(w, lam, "lam", lambda a: 2 * a)
+
+
+def elastic_net(w: Weights, lam1: float, lam2: float) -> np.ndarray:
+    """Elastic net: lam1 * sum |w| + lam2 * sum w^2 (``l1_penalty`` + ``l2_penalty``); lam1, lam2 >= 0."""
+    return _penalty(w, lam1, "lam1", np.abs) + _penalty(w, lam2, "lam2", np.square)
+
+
+def elastic_net_grad(w: Weights, lam1: float, lam2: float) -> Weights:
+    """lam1 * sign(w) + 2 lam2 w, with the structure of ``w``."""
+    g1 = _penalty_grad(w, lam1, "lam1", np.sign)
+    g2 = _penalty_grad(w, lam2, "lam2", lambda a: 2 * a)
+    return [a + b for a, b in zip(g1, g2)] if isinstance(g1, list) else g1 + g2

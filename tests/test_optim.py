@@ -1,0 +1,586 @@
+"""Tests for lib.optim: optimizers and schedules against torch.optim, mini-batches, bad inputs.
+
+The oracle is torch 2.13 in float64. Each optimizer runs 50 steps on the same problem (an
+ill-conditioned quadratic plus a log-cosh term, over two arrays of different shapes) in lib and
+in torch; lib's gradient comes from the analytic formula below, torch's from autograd at torch's
+own parameters, so the two trajectories are independent and must agree to 1e-10 at every step.
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from conftest import assert_close, t
+from lib import optim
+
+# --------------------------------------------------------------------------------------------
+# the test problem: f(W, b) = 1/2 x^T A x + c^T x + sum(log cosh x),  x = concat(W.ravel(), b)
+# --------------------------------------------------------------------------------------------
+SHAPES = [(3, 2), (4,)]
+_rng = np.random.default_rng(1234)
+_Q, _ = np.linalg.qr(_rng.normal(size=(10, 10)))
+A = _Q @ np.diag(np.logspace(-2, 1, 10)) @ _Q.T  # condition number 1000
+C = _rng.normal(size=10)
+INITIAL = [_rng.normal(size=s) for s in SHAPES]
+
+
+def split(x: np.ndarray) -> list[np.ndarray]:
+    return [x[:6].reshape(SHAPES[0]), x[6:]]
+
+
+def numpy_grads(params: list[np.ndarray]) -> list[np.ndarray]:
+    x = np.concatenate([p.ravel() for p in params])
+    return split(A @ x + C + np.tanh(x))
+
+
+def torch_loss(params: list[torch.Tensor]) -> torch.Tensor:
+    x = torch.cat([p.reshape(-1) for p in params])
+    log_cosh = x.abs() + torch.log1p(torch.exp(-2 * x.abs())) - np.log(2)  # no overflow
+    return 0.5 * x @ t(A) @ x + t(C) @ x + log_cosh.sum()
+
+
+def test_problem_gradient_matches_autograd():
+    tp = [t(p, requires_grad=True) for p in INITIAL]
+    torch_loss(tp).backward()
+    for g, p in zip(numpy_grads(INITIAL), tp):
+        assert_close(g, p.grad)
+
+
+def run_both(lib_cls, torch_cls, kwargs, *, steps=50, schedule=None):
+    """Run lib and torch side by side, comparing the parameters after every step.
+
+    ``schedule`` is ``(lib_scheduler_cls, torch_scheduler_cls, scheduler_kwargs)``, stepped after
+    every optimizer step. Returns both optimizers and both parameter lists.
+    """
+    params = [p.copy() for p in INITIAL]
+    tparams = [t(p, requires_grad=True) for p in INITIAL]
+    opt, topt = lib_cls(params, **kwargs), torch_cls(tparams, **kwargs)
+    if schedule is not None:
+        lib_sched_cls, torch_sched_cls, sched_kwargs = schedule
+        sched = lib_sched_cls(opt, **sched_kwargs)
+        tsched = torch_sched_cls(topt, **sched_kwargs)
+    for step in range(steps):
+        topt.zero_grad()
+        torch_loss(tparams).backward()
+        topt.step()
+        opt.step(numpy_grads(params))
+        for p, tp in zip(params, tparams):
+            assert_close(p, tp)
+        if schedule is not None:
+            sched.step()
+            tsched.step()
+            assert opt.lr == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12, abs=0)
+    assert opt.step_count == steps
+    return opt, topt, params, tparams
+
+
+def assert_state_matches(opt, topt, tparams):
+    """Every buffer in lib's state equals torch's buffer of the same name."""
+    for state, tp in zip(opt.state, tparams):
+        for name, buf in state.items():
+            if buf is not None:
+                assert_close(buf, topt.state[tp][name])
+
+
+def grid(**options):
+    """All combinations of the options, as pytest params with readable ids."""
+    names = list(options)
+    for values in itertools.product(*options.values()):
+        kwargs = dict(zip(names, values))
+        yield pytest.param(kwargs, id="-".join(f"{k}={v}" for k, v in kwargs.items()))
+
+
+SGD_CONFIGS = [
+    p for p in grid(momentum=[0, 0.9], dampening=[0, 0.5], nesterov=[False, True],
+                    weight_decay=[0, 0.1], maximize=[False, True])
+    if not (p.values[0]["nesterov"] and (p.values[0]["momentum"] == 0 or p.values[0]["dampening"]))
+]
+ADAGRAD_CONFIGS = list(grid(lr_decay=[0, 0.05], initial_accumulator_value=[0, 0.5],
+                            weight_decay=[0, 0.1], maximize=[False, True]))
+RMSPROP_CONFIGS = list(grid(alpha=[0.99, 0.8], momentum=[0, 0.5], centered=[False, True],
+                            weight_decay=[0, 0.1], maximize=[False, True]))
+ADAM_CONFIGS = list(grid(betas=[(0.9, 0.999), (0.5, 0.9)], amsgrad=[False, True],
+                         weight_decay=[0, 0.1], maximize=[False, True]))
+ADAM_DECOUPLED_CONFIGS = list(grid(amsgrad=[False, True], weight_decay=[0.1],
+                                   decoupled_weight_decay=[True]))
+
+
+@pytest.mark.parametrize("config", SGD_CONFIGS)
+def test_sgd_trajectory_matches_torch(config):
+    opt, topt, _, tparams = run_both(optim.SGD, torch.optim.SGD, dict(lr=0.05, **config))
+    assert_state_matches(opt, topt, tparams)
+
+
+@pytest.mark.parametrize("config", ADAGRAD_CONFIGS)
+def test_adagrad_trajectory_matches_torch(config):
+    opt, topt, _, tparams = run_both(optim.Adagrad, torch.optim.Adagrad, dict(lr=0.2, **config))
+    assert_state_matches(opt, topt, tparams)
+
+
+@pytest.mark.parametrize("config", RMSPROP_CONFIGS)
+def test_rmsprop_trajectory_matches_torch(config):
+    opt, topt, _, tparams = run_both(optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01, **config))
+    assert_state_matches(opt, topt, tparams)
+
+
+@pytest.mark.parametrize("config", ADAM_CONFIGS + ADAM_DECOUPLED_CONFIGS)
+def test_adam_trajectory_matches_torch(config):
+    opt, topt, _, tparams = run_both(optim.Adam, torch.optim.Adam, dict(lr=0.05, **config))
+    assert_state_matches(opt, topt, tparams)
+
+
+@pytest.mark.parametrize("config", ADAM_CONFIGS)
+def test_adamw_trajectory_matches_torch(config):
+    opt, topt, _, tparams = run_both(optim.AdamW, torch.optim.AdamW, dict(lr=0.05, **config))
+    assert_state_matches(opt, topt, tparams)
+
+
+def test_adamw_default_weight_decay_matches_torch():
+    opt, _, _, _ = run_both(optim.AdamW, torch.optim.AdamW, {}, steps=10)
+    assert opt.weight_decay == torch.optim.AdamW([torch.zeros(1)]).defaults["weight_decay"]
+
+
+@pytest.mark.parametrize(
+    "lib_cls, torch_cls",
+    [(optim.SGD, torch.optim.SGD), (optim.Adagrad, torch.optim.Adagrad),
+     (optim.RMSprop, torch.optim.RMSprop), (optim.Adam, torch.optim.Adam),
+     (optim.AdamW, torch.optim.AdamW)],
+)
+def test_defaults_match_torch(lib_cls, torch_cls):
+    opt, topt = lib_cls([np.zeros(2)]), torch_cls([torch.zeros(2)])
+    for name, value in topt.defaults.items():
+        if hasattr(opt, name):
+            assert getattr(opt, name) == value, name
+    run_both(lib_cls, torch_cls, {}, steps=5)
+
+
+SCHEDULE_CASES = [
+    pytest.param((optim.StepLR, torch.optim.lr_scheduler.StepLR,
+                  dict(step_size=10, gamma=0.5)), id="StepLR"),
+    pytest.param((optim.CosineAnnealingWarmRestarts,
+                  torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
+                  dict(T_0=5, T_mult=2, eta_min=1e-3)), id="WarmRestarts"),
+]
+OPTIMIZER_CASES = [
+    pytest.param(optim.SGD, torch.optim.SGD, dict(lr=0.05, momentum=0.9), id="SGD"),
+    pytest.param(optim.Adagrad, torch.optim.Adagrad, dict(lr=0.2, lr_decay=0.01), id="Adagrad"),
+    pytest.param(optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01, momentum=0.5), id="RMSprop"),
+    pytest.param(optim.Adam, torch.optim.Adam, dict(lr=0.05), id="Adam"),
+    pytest.param(optim.AdamW, torch.optim.AdamW, dict(lr=0.05, weight_decay=0.1), id="AdamW"),
+]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULE_CASES)
+@pytest.mark.parametrize("lib_cls, torch_cls, kwargs", OPTIMIZER_CASES)
+def test_trajectory_with_changing_lr_matches_torch(lib_cls, torch_cls, kwargs, schedule):
+    # the lr enters each update where torch puts it (e.g. outside SGD's momentum buffer)
+    run_both(lib_cls, torch_cls, kwargs, schedule=schedule)
+
+
+# --------------------------------------------------------------------------------------------
+# conventions spelled out
+# --------------------------------------------------------------------------------------------
+def test_sgd_first_momentum_buffer_is_the_gradient_not_dampened():
+    w = np.zeros(3)
+    g = np.array([1.0, -2.0, 3.0])
+    opt = optim.SGD([w], lr=0.1, momentum=0.9, dampening=0.5)
+    opt.step([g])
+    assert_close(opt.state[0]["momentum_buffer"], g)
+    assert_close(w, -0.1 * g)
+    opt.step([g])
+    assert_close(opt.state[0]["momentum_buffer"], 0.9 * g + 0.5 * g)
+
+
+def test_adam_state_shows_bias_correction():
+    w = np.zeros(2)
+    g = np.array([0.5, -4.0])
+    opt = optim.Adam([w], lr=0.1, betas=(0.9, 0.99))
+    opt.step([g])
+    assert opt.step_count == 1
+    assert_close(opt.state[0]["exp_avg"] / (1 - 0.9), g)
+    assert_close(opt.state[0]["exp_avg_sq"] / (1 - 0.99), g**2)
+
+
+def test_parameters_are_updated_in_place_and_gradients_left_alone():
+    W, b = np.ones((2, 3)), np.zeros(4)
+    model = {"W": W, "b": b}
+    view = W[0]
+    grads = [np.full((2, 3), 0.5), np.arange(4.0)]
+    saved = [g.copy() for g in grads]
+    for cls, kwargs in [(optim.SGD, dict(momentum=0.9, weight_decay=0.1, maximize=True)),
+                        (optim.Adagrad, dict(weight_decay=0.1)),
+                        (optim.RMSprop, dict(momentum=0.5, centered=True)),
+                        (optim.Adam, dict(amsgrad=True, weight_decay=0.1)), (optim.AdamW, {})]:
+        before = W.copy()
+        opt = cls([W, b], lr=0.1, **kwargs)
+        for _ in range(3):
+            opt.step(grads)
+        assert opt.params[0] is model["W"] and opt.params[1] is model["b"]
+        assert not np.array_equal(W, before)
+        assert np.array_equal(view, W[0])
+        for g, s in zip(grads, saved):
+            assert np.array_equal(g, s)
+
+
+def test_lr_is_settable_and_used_by_the_next_step():
+    w = np.ones(3)
+    opt = optim.SGD([w], lr=0.5)
+    opt.lr = 0.0
+    opt.step([np.ones(3)])
+    assert_close(w, np.ones(3))
+    opt.lr = 0.25
+    opt.step([np.ones(3)])
+    assert_close(w, np.full(3, 0.75))
+
+
+OPTIMIZER_CLASSES = [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW]
+FULL_OPTIONS = {
+    optim.SGD: dict(momentum=0.9, nesterov=True, weight_decay=0.1),
+    optim.Adagrad: dict(lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.1),
+    optim.RMSprop: dict(momentum=0.5, centered=True, weight_decay=0.1),
+    optim.Adam: dict(amsgrad=True, weight_decay=0.1),
+    optim.AdamW: dict(amsgrad=True),
+}
+
+
+@pytest.mark.parametrize("cls", OPTIMIZER_CLASSES)
+def test_float32_params_stay_float32_and_track_torch(cls):
+    kwargs = dict(lr=0.01, **FULL_OPTIONS[cls])
+    params = [p.astype(np.float32) for p in INITIAL]
+    tparams = [torch.tensor(p, requires_grad=True) for p in params]
+    opt, topt = cls(params, **kwargs), getattr(torch.optim, cls.__name__)(tparams, **kwargs)
+    for _ in range(10):
+        grads = numpy_grads(params)  # float64 gradients: cast to the parameter's dtype
+        for tp, g in zip(tparams, grads):
+            tp.grad = torch.tensor(g.astype(np.float32))
+        topt.step()
+        opt.step(grads)
+    for p, tp in zip(params, tparams):
+        assert p.dtype == np.float32
+        np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for state in opt.state:
+        for buf in state.values():
+            assert buf.dtype == np.float32
+
+
+def test_repr_lists_the_options():
+    text = repr(optim.Adam([np.zeros(1)], lr=0.1, amsgrad=True))
+    assert text.startswith("Adam(lr=0.1,") and "amsgrad=True" in text
+
+
+# --------------------------------------------------------------------------------------------
+# properties over shapes and values (gradients up to 1e4)
+# --------------------------------------------------------------------------------------------
+finite_arrays = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+    elements=st.floats(-1e4, 1e4, allow_nan=False),
+)
+
+
+@given(finite_arrays, st.sampled_from(OPTIMIZER_CLASSES))
+def test_first_step_is_finite_and_bounded_for_large_gradients(g, cls):
+    w = np.zeros_like(g)
+    opt = cls([w], lr=0.01, **FULL_OPTIONS[cls])
+    for _ in range(3):
+        opt.step([g])
+    assert np.all(np.isfinite(w))
+    assert w.shape == g.shape
+
+
+@given(finite_arrays)
+def test_adam_first_step_is_lr_times_sign(g):
+    # m_hat = g and v_hat = g^2 after one step, so the step is lr * g / (|g| + eps)
+    w = np.zeros_like(g)
+    optim.Adam([w], lr=0.1).step([g])
+    assert_close(w, -0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+
+
+@given(finite_arrays, st.floats(0, 1))
+def test_plain_sgd_step_is_minus_lr_times_gradient(g, lr):
+    w = np.ones_like(g)
+    optim.SGD([w], lr=lr).step([g])
+    assert_close(w, 1 - lr * g, rtol=1e-15)
+
+
+# --------------------------------------------------------------------------------------------
+# bad inputs
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (np.zeros(3), TypeError, r"\[w\]"),
+        ([np.zeros(3, dtype=int)], TypeError, r"params\[0\].*float32 or float64"),
+        ([np.zeros(2), [1.0, 2.0]], TypeError, r"params\[1\].*numpy array"),
+        (42, TypeError, "params must be a list"),
+        ([], ValueError, "params is empty"),
+    ],
+)
+def test_bad_params_raise(params, error, match):
+    with pytest.raises(error, match=match):
+        optim.SGD(params)
+
+
+def test_read_only_and_shared_params_raise():
+    w = np.zeros(3)
+    w.flags.writeable = False
+    with pytest.raises(TypeError, match=r"params\[0\].*writable"):
+        optim.Adam([w])
+    v = np.zeros(4)
+    with pytest.raises(ValueError, match=r"params\[0\] and params\[2\] share memory"):
+        optim.Adam([v, np.zeros(1), v[1:]])
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, error, match",
+    [
+        (optim.SGD, dict(lr=-1.0), ValueError, "lr"),
+        (optim.SGD, dict(lr=float("nan")), ValueError, "lr must be finite"),
+        (optim.SGD, dict(lr="0.1"), TypeError, "lr must be a real number"),
+        (optim.SGD, dict(lr=True), TypeError, "lr must be a real number"),
+        (optim.SGD, dict(momentum=-0.1), ValueError, "momentum"),
+        (optim.SGD, dict(dampening=1.5), ValueError, "dampening"),
+        (optim.SGD, dict(weight_decay=-1e-3), ValueError, "weight_decay"),
+        (optim.Adagrad, dict(lr_decay=-1.0), ValueError, "lr_decay"),
+        (optim.Adagrad, dict(initial_accumulator_value=-1.0), ValueError,
+         "initial_accumulator_value"),
+        (optim.Adagrad, dict(eps=-1e-10), ValueError, "eps"),
+        (optim.RMSprop, dict(alpha=1.5), ValueError, "alpha"),
+        (optim.RMSprop, dict(momentum=-1.0), ValueError, "momentum"),
+        (optim.Adam, dict(betas=(1.0, 0.999)), ValueError, r"betas\[0\]"),
+        (optim.Adam, dict(betas=(0.9, -0.1)), ValueError, r"betas\[1\]"),
+        (optim.Adam, dict(betas=0.9), TypeError, "betas must be a pair"),
+        (optim.Adam, dict(betas=(0.9, 0.99, 0.999)), TypeError, "betas must be a pair"),
+        (optim.Adam, dict(eps=-1.0), ValueError, "eps"),
+        (optim.AdamW, dict(weight_decay=-0.01), ValueError, "weight_decay"),
+    ],
+)
+def test_bad_options_raise(cls, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cls([np.zeros(2)], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(nesterov=True), dict(nesterov=True, momentum=0.9,
+                                                              dampening=0.1)])
+def test_nesterov_without_momentum_or_with_dampening_raises_like_torch(kwargs):
+    message = "Nesterov momentum requires a momentum and zero dampening"
+    with pytest.raises(ValueError, match=message):
+        torch.optim.SGD([torch.zeros(1)], **kwargs)
+    with pytest.raises(ValueError, match=message):
+        optim.SGD([np.zeros(1)], **kwargs)
+
+
+def test_setting_a_bad_lr_raises():
+    opt = optim.SGD([np.zeros(1)])
+    with pytest.raises(ValueError, match="lr"):
+        opt.lr = -0.1
+
+
+@pytest.mark.parametrize(
+    "grads, error, match",
+    [
+        ([np.zeros((3, 2))], ValueError, "expected 2 gradients.*got 1"),
+        ([np.zeros((3, 2)), np.zeros(4), np.zeros(1)], ValueError, "expected 2 gradients.*got 3"),
+        ([np.zeros((3, 2)), np.zeros(5)], ValueError, r"grads\[1\] has shape \(5,\)"),
+        ([np.zeros((2, 3)), np.zeros(4)], ValueError, r"grads\[0\] has shape \(2, 3\)"),
+        ([np.zeros((3, 2)), np.array(["a"] * 4)], TypeError, r"grads\[1\]"),
+        (np.zeros((2, 4)), TypeError, "grads must be a list"),
+        ((g for g in [np.zeros((3, 2)), np.zeros(4)]), TypeError, "grads must be a list"),
+    ],
+)
+def test_bad_gradients_raise(grads, error, match):
+    opt = optim.Adam([np.zeros((3, 2)), np.zeros(4)])
+    with pytest.raises(error, match=match):
+        opt.step(grads)
+    assert opt.step_count == 0
+
+
+def test_base_classes_need_an_update_rule():
+    with pytest.raises(NotImplementedError):
+        optim.Optimizer([np.zeros(1)], lr=0.1).step([np.zeros(1)])
+    with pytest.raises(NotImplementedError):
+        optim.LRScheduler(optim.SGD([np.zeros(1)]))
+
+
+# --------------------------------------------------------------------------------------------
+# learning-rate schedules
+# --------------------------------------------------------------------------------------------
+EPOCHS = 60
+SCHEDULES = [
+    ("StepLR", optim.step_lr, dict(step_size=7, gamma=0.1)),
+    ("StepLR", optim.step_lr, dict(step_size=1, gamma=0.9)),
+    ("StepLR", optim.step_lr, dict(step_size=30)),
+    ("ExponentialLR", optim.exponential_lr, dict(gamma=0.9)),
+    ("ExponentialLR", optim.exponential_lr, dict(gamma=1.05)),
+    ("CosineAnnealingLR", optim.cosine_annealing_lr, dict(T_max=10)),
+    ("CosineAnnealingLR", optim.cosine_annealing_lr, dict(T_max=7, eta_min=1e-3)),
+    ("CosineAnnealingLR", optim.cosine_annealing_lr, dict(T_max=3, eta_min=0.05)),
+    ("CosineAnnealingLR", optim.cosine_annealing_lr, dict(T_max=60, eta_min=0.01)),
+    ("CosineAnnealingWarmRestarts", optim.cosine_warm_restarts_lr, dict(T_0=10)),
+    ("CosineAnnealingWarmRestarts", optim.cosine_warm_restarts_lr, dict(T_0=5, T_mult=2)),
+    ("CosineAnnealingWarmRestarts", optim.cosine_warm_restarts_lr,
+     dict(T_0=1, T_mult=2, eta_min=1e-3)),
+    ("CosineAnnealingWarmRestarts", optim.cosine_warm_restarts_lr,
+     dict(T_0=3, T_mult=3, eta_min=0.01)),
+]
+
+
+def torch_lrs(name: str, lr0: float, kwargs: dict) -> np.ndarray:
+    """torch's learning rate for epochs 0 .. EPOCHS-1 (optimizer step before scheduler step)."""
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr0)
+    sched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
+    lrs = []
+    for _ in range(EPOCHS):
+        lrs.append(sched.get_last_lr()[0])
+        topt.step()
+        sched.step()
+    return np.array(lrs)
+
+
+@pytest.mark.parametrize("lr0", [0.1, 1.0])
+@pytest.mark.parametrize("name, function, kwargs", SCHEDULES,
+                         ids=[f"{n}-{k}" for n, _, k in SCHEDULES])
+def test_schedule_matches_torch_every_epoch(name, function, kwargs, lr0):
+    expected = torch_lrs(name, lr0, kwargs)
+    opt = optim.SGD([np.zeros(1)], lr=lr0)
+    sched = getattr(optim, name)(opt, **kwargs)
+    lrs = []
+    for _ in range(EPOCHS):
+        lrs.append(sched.get_last_lr()[0])
+        assert opt.lr == lrs[-1]
+        opt.step([np.zeros(1)])
+        sched.step()
+    assert sched.last_epoch == EPOCHS
+    np.testing.assert_allclose(lrs, expected, rtol=1e-12, atol=0)
+    # the pure function, vectorised and scalar, is the same implementation
+    np.testing.assert_allclose(function(np.arange(EPOCHS), lr0, **kwargs), expected,
+                               rtol=1e-12, atol=0)
+    assert isinstance(function(3, lr0, **kwargs), float)
+    assert function(3, lr0, **kwargs) == pytest.approx(expected[3], rel=1e-12)
+
+
+@pytest.mark.parametrize("T_0, T_mult", [(5, 1), (3, 2), (2, 3)])
+def test_warm_restarts_at_fractional_epochs_match_torch(T_0, T_mult):
+    epochs = [0.5, 2.25, 4.999, 7.3, 13.7, 20.0, 21.5, 38.9]
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(topt, T_0, T_mult, eta_min=0.01)
+    expected = []
+    with warnings.catch_warnings():  # step(epoch) is deprecated in torch, still its reference
+        warnings.simplefilter("ignore")
+        for e in epochs:
+            topt.step()
+            sched.step(e)
+            expected.append(sched.get_last_lr()[0])
+    got = optim.cosine_warm_restarts_lr(np.array(epochs), 0.1, T_0, T_mult, eta_min=0.01)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@given(st.integers(1, 10), st.integers(2, 10), st.integers(0, 12))
+def test_warm_restarts_restart_exactly_at_cycle_starts(T_0, T_mult, cycle):
+    start = T_0 * (T_mult**cycle - 1) // (T_mult - 1)  # integer arithmetic, no logarithm
+    assert optim.cosine_warm_restarts_lr(start, 0.5, T_0, T_mult, 0.1) == pytest.approx(0.5)
+    if cycle > 0:  # the epoch before is the last of the previous cycle, near eta_min
+        T_prev = T_0 * T_mult ** (cycle - 1)
+        expected = 0.1 + 0.4 * (1 + np.cos(np.pi * (T_prev - 1) / T_prev)) / 2
+        got = optim.cosine_warm_restarts_lr(start - 1, 0.5, T_0, T_mult, 0.1)
+        assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_scheduler_overwrites_a_hand_set_lr_at_the_next_step():
+    opt = optim.SGD([np.zeros(1)], lr=1.0)
+    sched = optim.ExponentialLR(opt, gamma=0.5)
+    opt.lr = 123.0
+    sched.step()
+    assert opt.lr == 0.5 and sched.get_last_lr() == [0.5]
+    assert "base_lr=1.0" in repr(sched)
+
+
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (lambda o: optim.StepLR(torch.optim.SGD([torch.zeros(1)]), 3), TypeError, "optimizer"),
+        (lambda o: optim.StepLR(o, 0), ValueError, "step_size"),
+        (lambda o: optim.StepLR(o, 2.0), TypeError, "step_size"),
+        (lambda o: optim.StepLR(o, 2, gamma=0), ValueError, "gamma"),
+        (lambda o: optim.ExponentialLR(o, gamma=-0.5), ValueError, "gamma"),
+        (lambda o: optim.CosineAnnealingLR(o, T_max=0), ValueError, "T_max"),
+        (lambda o: optim.CosineAnnealingLR(o, 10, eta_min=-1e-3), ValueError, "eta_min"),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, T_0=0), ValueError, "T_0"),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, 5, T_mult=0), ValueError, "T_mult"),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, 5, T_mult=1.5), TypeError, "T_mult"),
+        (lambda o: optim.cosine_annealing_lr(-1, 0.1, 10), ValueError, "epoch"),
+        (lambda o: optim.step_lr([0, np.inf], 0.1, 10), ValueError, "epoch"),
+        (lambda o: optim.exponential_lr("3", 0.1, 0.9), TypeError, "epoch"),
+        (lambda o: optim.exponential_lr(3, -0.1, 0.9), ValueError, "lr0"),
+    ],
+)
+def test_bad_schedule_arguments_raise(make, error, match):
+    with pytest.raises(error, match=match):
+        make(optim.SGD([np.zeros(1)], lr=0.1))
+
+
+# --------------------------------------------------------------------------------------------
+# mini-batches
+# --------------------------------------------------------------------------------------------
+def collect(n, batch_size, **kwargs):
+    X = np.arange(2 * n, dtype=float).reshape(n, 2)
+    Y = np.arange(n)
+    batches = list(optim.minibatches(X, Y, batch_size, **kwargs))
+    return X, Y, batches
+
+
+@given(st.integers(1, 50), st.integers(1, 60), st.booleans())
+def test_every_sample_once_per_epoch_with_its_label(n, batch_size, shuffle):
+    X, Y, batches = collect(n, batch_size, shuffle=shuffle, rng=0)
+    xs = np.concatenate([xb for xb, _ in batches])
+    ys = np.concatenate([yb for _, yb in batches])
+    assert sorted(ys) == list(range(n))
+    assert np.array_equal(xs, X[ys])  # rows stay paired with their labels
+    assert ys.dtype == Y.dtype
+    sizes = [len(yb) for _, yb in batches]
+    assert sizes == [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    if not shuffle:
+        assert np.array_equal(ys, Y)
+
+
+@given(st.integers(1, 50), st.integers(1, 60))
+def test_drop_last_keeps_only_full_batches(n, batch_size):
+    _, _, batches = collect(n, batch_size, rng=1, drop_last=True)
+    assert [len(yb) for _, yb in batches] == [batch_size] * (n // batch_size)
+    ys = np.concatenate([yb for _, yb in batches]) if batches else np.array([], dtype=int)
+    assert len(set(ys.tolist())) == len(ys)
+
+
+def test_shuffle_is_reproducible_with_a_seed_and_new_each_epoch_with_a_generator():
+    order = lambda **kw: np.concatenate([yb for _, yb in collect(50, 8, **kw)[2]])  # noqa: E731
+    assert np.array_equal(order(rng=7), order(rng=7))
+    assert not np.array_equal(order(rng=7), np.arange(50))
+    gen_a, gen_b = np.random.default_rng(3), np.random.default_rng(3)
+    first, second = order(rng=gen_a), order(rng=gen_a)
+    assert not np.array_equal(first, second)
+    assert np.array_equal(first, order(rng=gen_b))
+    assert sorted(order(rng=None)) == list(range(50))
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, match",
+    [
+        ((np.zeros((4, 2)), np.zeros(5), 2), {}, ValueError, "same number of samples"),
+        ((np.zeros((0, 2)), np.zeros(0), 2), {}, ValueError, "no samples"),
+        ((np.float64(1.0), np.zeros(1), 1), {}, ValueError, "X must have a first axis"),
+        ((np.zeros((4, 2)), np.zeros(4), 0), {}, ValueError, "batch_size"),
+        ((np.zeros((4, 2)), np.zeros(4), 2.0), {}, TypeError, "batch_size"),
+        ((np.zeros((4, 2)), np.zeros(4), 2), dict(rng="seed"), TypeError, "rng"),
+        ((np.zeros((4, 2)), np.zeros(4), 2), dict(rng=np.random.RandomState(0)), TypeError, "rng"),
+    ],
+)
+def test_bad_minibatch_arguments_raise_at_the_call(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        optim.minibatches(*args, **kwargs)  # no iteration needed: checked eagerly
