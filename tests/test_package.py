@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("activations", "losses", "optim", "network", "gradcheck")
+MODULES = ("activations", "losses", "optim", "network", "mlp", "gradcheck", "testing")
 
 
 def test_lib_imports_from_any_working_directory(tmp_path):
@@ -22,3 +22,11 @@ def test_lib_uses_numpy_only():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_an_unknown_module_name_is_a_clear_attribute_error():
+    import lib
+    import pytest
+
+    with pytest.raises(AttributeError, match="its modules are"):
+        lib.optimizers  # noqa: B018

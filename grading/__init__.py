@@ -1,0 +1,7 @@
+"""Instructor-side helpers around nbgrader: what nbgrader's own commands do not do.
+
+- ``grading.feedback``: the feedback preprocessor that keeps hidden tests hidden;
+- ``grading.autograde``: autograde a class with progress per submission and a clear report of
+  ungradeable ones (calls nbgrader's API per student);
+- ``grading.summary``: the per-question summary (table and plot) from the gradebook.
+"""

@@ -1,0 +1,286 @@
+"""Checks for the exercise notebooks' test cells (as numpy's own tests use ``numpy.testing``).
+
+A test cell stays short: it calls one of these, and the message a student reads comes from here.
+
+- ``check_function(fn, reference, *args)`` compares a student's function with lib's on given
+  inputs and says what was expected, what came back, and for which input.
+- ``assert_implemented(fn)`` fails when the student's function calls lib or torch (or another
+  framework) instead of implementing: a task that delegates scores 0, with that reason. Every
+  ``check_*`` calls it first.
+- ``grading_rng(task)`` draws hidden inputs from a seed derived from the student, the assignment
+  and the task, read from the folder nbgrader grades in (``autograded/<student>/<assignment>``):
+  regrading is reproducible, no two students share hidden inputs, and hard-coded outputs fail.
+- ``hidden_arrays(rng)`` draws a handful of arrays of varied shapes, extremes included.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import dis
+import hashlib
+import importlib
+import os
+import types
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+FORBIDDEN = ("lib", "torch", "scipy", "sklearn", "tensorflow", "jax", "keras")
+LIB_MODULES = ("lib.activations", "lib.losses", "lib.optim", "lib.network", "lib.gradcheck")
+SEED_ENV = "COURSE_GRADING_SEED"  # overrides the folder-derived seed (for the course's own tests)
+
+
+class DelegationError(AssertionError):
+    """The submitted function calls the reference (or a framework) instead of implementing."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Delegation: static look at the code, and a tripwire on lib while the function runs.
+
+def _root(name: str) -> str:
+    return name.split(".")[0]
+
+
+def _forbidden_use(value: Any) -> str | None:
+    """What forbidden thing ``value`` is, or None."""
+    if isinstance(value, types.ModuleType) and _root(value.__name__) in FORBIDDEN:
+        return f"the module {value.__name__}"
+    module = getattr(value, "__module__", None)
+    if callable(value) and isinstance(module, str) and _root(module) in FORBIDDEN:
+        return f"{module}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}"
+    return None
+
+
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _find_delegation(fn: Callable, seen: set[int]) -> str | None:
+    fn = getattr(fn, "__func__", fn)  # bound methods
+    if id(fn) in seen or not isinstance(fn, types.FunctionType):
+        return None
+    seen.add(id(fn))
+    if _root(fn.__module__ or "") in FORBIDDEN:
+        return f"it is {fn.__module__}.{fn.__qualname__} itself"
+    for cell in fn.__closure__ or ():
+        with contextlib.suppress(ValueError):  # an empty cell
+            found = _forbidden_use(cell.cell_contents) or _find_delegation(cell.cell_contents, seen)
+            if found:
+                return found
+    for code in _code_objects(fn.__code__):
+        for ins in dis.get_instructions(code):
+            if ins.opname == "IMPORT_NAME" and _root(str(ins.argval)) in FORBIDDEN:
+                return f"it imports {ins.argval}"
+        for name in code.co_names:
+            if name in fn.__globals__:
+                value = fn.__globals__[name]
+            elif hasattr(builtins, name):
+                continue
+            else:
+                continue
+            found = _forbidden_use(value)
+            if found:
+                return f"it uses {found} (through the name {name!r})"
+            if isinstance(value, types.FunctionType) and value.__globals__ is fn.__globals__:
+                found = _find_delegation(value, seen)  # a helper the student wrote
+                if found:
+                    return f"{found}, in the helper {value.__name__}"
+    return None
+
+
+def assert_implemented(fn: Callable, task: str | None = None) -> None:
+    """Fail with a ``DelegationError`` when ``fn`` delegates to lib, torch or another framework."""
+    if not callable(fn):
+        raise AssertionError(f"expected a function, got {type(fn).__name__}: define it in the answer cell")
+    found = _find_delegation(fn, set())
+    if found:
+        what = task or getattr(fn, "__name__", "this function")
+        raise DelegationError(
+            f"{what}: your function must be implemented with numpy, but {found}. "
+            f"Calling the reference (lib) or a framework (torch, ...) scores 0 on this task."
+        )
+
+
+@contextlib.contextmanager
+def _lib_tripwire(task: str) -> Iterator[None]:
+    """While the student's code runs, every public function of lib raises a DelegationError."""
+    patched = []
+
+    def tripwire(module_name: str, name: str) -> Callable:
+        def call(*args, **kwargs):
+            raise DelegationError(
+                f"{task}: your function called {module_name}.{name}; implement it with numpy "
+                f"instead. Calling the reference scores 0 on this task."
+            )
+        return call
+
+    for module_name in LIB_MODULES:
+        module = importlib.import_module(module_name)
+        for name, value in vars(module).items():
+            if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == module_name:
+                patched.append((module, name, value))
+                setattr(module, name, tripwire(module_name, name))
+    try:
+        yield
+    finally:
+        for module, name, value in patched:
+            setattr(module, name, value)
+
+
+def _check_reference(reference: Callable) -> None:
+    """The reference must be lib's own function, not something a submission put in its place."""
+    module = str(getattr(reference, "__module__", ""))
+    if not module.startswith("lib."):
+        return  # a reference written in the test cell itself (nbgrader restores test cells)
+    origin = getattr(importlib.import_module(module), reference.__name__, None)
+    if origin is not reference:
+        raise AssertionError(
+            f"lib's {module}.{reference.__name__} was reassigned in this notebook, so the test "
+            f"cannot trust it. Do not reassign lib's functions.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing a submission with the reference.
+
+def _describe(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        with np.printoptions(precision=6, threshold=12, edgeitems=3, suppress=False):
+            return f"{np.array2string(x, separator=', ')} (shape {x.shape}, {x.dtype})"
+    return repr(x)
+
+
+def _copy(x: Any) -> Any:
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def call_student(fn: Callable, *args, task: str, **kwargs) -> Any:
+    """Call the student's function under the lib tripwire, after the delegation check."""
+    assert_implemented(fn, task)
+    with _lib_tripwire(task):
+        return fn(*args, **kwargs)
+
+
+def check_function(
+    fn: Callable,
+    reference: Callable,
+    *args: Any,
+    task: str | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    **kwargs: Any,
+) -> None:
+    """``fn(*args, **kwargs)`` equals ``reference(*args, **kwargs)`` within tolerance.
+
+    Checks, in order: no delegation; the call does not raise; inputs are not modified; the
+    result's shape; finiteness where the reference is finite; the values. Each failure says which
+    input, what was expected and what came back.
+    """
+    _check_reference(reference)
+    task = task or getattr(fn, "__name__", "function")
+    arg_names = ", ".join([_describe(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    expected = reference(*map(_copy, args), **kwargs)
+    before = [_copy(a) for a in args]
+    try:
+        got = call_student(fn, *args, task=task, **kwargs)
+    except DelegationError:
+        raise
+    except Exception as exc:
+        raise AssertionError(f"{task}({arg_names}) raised {type(exc).__name__}: {exc}") from None
+    for i, (a, b) in enumerate(zip(args, before)):
+        if isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True):
+            raise AssertionError(f"{task} modified its input argument {i + 1} in place; work on a copy")
+    compare(got, expected, what=f"{task}({arg_names})", rtol=rtol, atol=atol)
+
+
+def compare(got: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
+    """``got`` equals ``expected`` (arrays, scalars, or tuples/lists/dicts of them)."""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            raise AssertionError(f"{what}: expected a dict with keys {sorted(expected)}, got {_describe(got)}")
+        for key in expected:
+            compare(got[key], expected[key], f"{what}[{key!r}]", rtol, atol)
+        return
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            raise AssertionError(f"{what}: expected {len(expected)} values, got {_describe(got)}")
+        for i, (g, e) in enumerate(zip(got, expected)):
+            compare(g, e, f"{what}[{i}]", rtol, atol)
+        return
+    expected = np.asarray(expected)
+    try:
+        got_arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what}: expected numbers, got {_describe(got)}") from None
+    if got_arr.shape != expected.shape:
+        raise AssertionError(
+            f"{what}: expected a result of shape {expected.shape}, got shape {got_arr.shape}")
+    bad_nonfinite = np.isfinite(expected) & ~np.isfinite(got_arr)
+    if np.any(bad_nonfinite):
+        idx = tuple(int(i) for i in np.argwhere(bad_nonfinite)[0])
+        raise AssertionError(
+            f"{what}: got {got_arr[idx]} at index {idx} where {expected[idx]} was expected "
+            f"(overflow? use a numerically stable form)")
+    if not np.allclose(got_arr, expected, rtol=rtol, atol=atol, equal_nan=True):
+        diff = np.abs(got_arr - expected)
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        idx = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+        raise AssertionError(
+            f"{what}:\n  expected {_describe(expected)}\n  got      {_describe(got_arr)}\n"
+            f"  largest difference {diff[idx]:.3g} at index {tuple(int(i) for i in idx)}")
+
+
+def check_raises(fn: Callable, *args: Any, error: type[Exception] = ValueError,
+                 task: str | None = None, **kwargs: Any) -> None:
+    """``fn(*args, **kwargs)`` raises ``error`` (bad input must be refused, not computed)."""
+    task = task or getattr(fn, "__name__", "function")
+    try:
+        call_student(fn, *args, task=task, **kwargs)
+    except DelegationError:
+        raise
+    except error:
+        return
+    except Exception as exc:
+        raise AssertionError(f"{task} should raise {error.__name__} for this input, "
+                             f"but raised {type(exc).__name__}: {exc}") from None
+    shown = ", ".join(_describe(a) for a in args)
+    raise AssertionError(f"{task}({shown}) should raise {error.__name__}, but returned normally")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden inputs.
+
+def grading_seed(task: str, folder: str | os.PathLike | None = None) -> int:
+    """A seed from the student, the assignment and the task.
+
+    nbgrader executes a submission in ``autograded/<student>/<assignment>/``, so the current
+    folder names the student and the assignment. ``COURSE_GRADING_SEED`` overrides the folder.
+    """
+    override = os.environ.get(SEED_ENV)
+    if override:
+        key = f"{override}/{task}"
+    else:
+        here = Path(folder or Path.cwd()).resolve()
+        key = f"{here.parent.name}/{here.name}/{task}"
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
+
+
+def grading_rng(task: str) -> np.random.Generator:
+    """The generator of hidden inputs for ``task`` (see ``grading_seed``)."""
+    return np.random.default_rng(grading_seed(task))
+
+
+def hidden_arrays(rng: np.random.Generator, n: int = 4, scale: float = 3.0,
+                  extremes: Sequence[float] = (-1e4, -50.0, 0.0, 50.0, 1e4),
+                  shapes: Sequence[tuple[int, ...]] | None = None) -> list[np.ndarray]:
+    """``n`` random float64 arrays of varied shapes (values ~ N(0, scale²)), then one holding
+    the ``extremes`` (skipped if ``extremes`` is empty)."""
+    shapes = shapes or [(int(rng.integers(1, 8)),), (int(rng.integers(2, 5)), int(rng.integers(2, 6))),
+                        (2, 3, int(rng.integers(1, 4))), ()]
+    arrays = [rng.normal(0.0, scale, size=shapes[i % len(shapes)]) for i in range(n)]
+    if len(extremes):
+        arrays.append(np.asarray(extremes, dtype=np.float64))
+    return arrays

@@ -1,0 +1,168 @@
+"""lib/testing.py: the checks behind the exercises' test cells say the right thing and catch
+submissions that delegate to the reference."""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+import lib
+import lib.activations
+from lib import testing
+from lib.testing import DelegationError
+
+
+def stable_sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def test_a_correct_implementation_passes():
+    testing.check_function(stable_sigmoid, lib.activations.sigmoid, np.array([-1e4, -2.0, 0.0, 3.0, 1e4]))
+
+
+def test_a_wrong_value_names_the_input_the_expectation_and_the_result():
+    def wrong(z):
+        return 1 / (1 + np.exp(z))
+
+    with pytest.raises(AssertionError) as info:
+        testing.check_function(wrong, lib.activations.sigmoid, np.array([1.0, 2.0]), task="sigmoid")
+    message = str(info.value)
+    assert "sigmoid([1., 2.]" in message and "expected" in message and "got" in message
+    assert "largest difference" in message
+
+
+def test_a_wrong_shape_is_reported_as_such():
+    with pytest.raises(AssertionError, match=r"shape \(3,\), got shape \(\)"):
+        testing.check_function(lambda z: float(np.sum(z)), lib.activations.sigmoid, np.zeros(3))
+
+
+def test_an_overflowing_result_is_called_out():
+    def naive(z):
+        with np.errstate(all="ignore"):
+            return np.exp(z) / (1 + np.exp(z))
+
+    with pytest.raises(AssertionError, match="numerically stable"):
+        testing.check_function(naive, lib.activations.sigmoid, np.array([1e4]))
+
+
+def test_an_exception_in_the_submission_becomes_a_message():
+    def broken(z):
+        raise NotImplementedError("not yet")
+
+    with pytest.raises(AssertionError, match="raised NotImplementedError: not yet"):
+        testing.check_function(broken, lib.activations.sigmoid, np.zeros(2))
+
+
+def test_modifying_the_input_in_place_fails():
+    def in_place(z):
+        z *= -1
+        return stable_sigmoid(-z)
+
+    with pytest.raises(AssertionError, match="modified its input"):
+        testing.check_function(in_place, lib.activations.sigmoid, np.array([1.0, 2.0]))
+
+
+# Delegation, in every form a submission could take.
+from lib.activations import sigmoid as imported_sigmoid  # noqa: E402
+
+
+def direct(z):
+    return lib.activations.sigmoid(z)
+
+
+def through_alias(z):
+    return imported_sigmoid(z)
+
+
+def importing_inside(z):
+    import lib.activations as acts
+    return acts.sigmoid(z)
+
+
+def through_torch(z):
+    import torch
+    return torch.sigmoid(torch.as_tensor(z)).numpy()
+
+
+def helper_that_delegates(z):
+    return lib.activations.sigmoid(z)
+
+
+def through_a_helper(z):
+    return helper_that_delegates(z)
+
+
+def dynamic(z):
+    return importlib.import_module("lib.activations").sigmoid(z)
+
+
+@pytest.mark.parametrize("fn", [direct, through_alias, importing_inside, through_torch, through_a_helper,
+                                lib.activations.sigmoid], ids=lambda f: f.__name__)
+def test_delegation_is_caught_statically(fn):
+    with pytest.raises(DelegationError, match="scores 0"):
+        testing.check_function(fn, lib.activations.sigmoid, np.zeros(3), task="sigmoid")
+
+
+def test_delegation_hidden_from_the_code_is_caught_when_it_runs():
+    with pytest.raises(DelegationError, match="called lib.activations.sigmoid"):
+        testing.check_function(dynamic, lib.activations.sigmoid, np.zeros(3), task="sigmoid")
+    assert lib.activations.sigmoid(np.zeros(1))[0] == 0.5  # the tripwire is gone afterwards
+
+
+def test_a_closure_over_lib_is_caught():
+    def make():
+        ref = lib.activations.sigmoid
+        return lambda z: ref(z)
+
+    with pytest.raises(DelegationError):
+        testing.assert_implemented(make())
+
+
+def test_a_reassigned_reference_is_refused(monkeypatch):
+    original = lib.activations.sigmoid
+    monkeypatch.setattr(lib.activations, "sigmoid", lambda z: np.zeros_like(z))
+    with pytest.raises(AssertionError, match="reassigned"):
+        testing.check_function(stable_sigmoid, original, np.zeros(2))
+
+
+def test_check_raises_accepts_the_expected_error_only():
+    def strict(p):
+        if np.any(p > 1):
+            raise ValueError("p > 1")
+        return p
+
+    testing.check_raises(strict, np.array([2.0]))
+    with pytest.raises(AssertionError, match="returned normally"):
+        testing.check_raises(strict, np.array([0.5]))
+    with pytest.raises(AssertionError, match="raised TypeError"):
+        testing.check_raises(lambda p: (_ for _ in ()).throw(TypeError("x")), np.array([0.5]))
+
+
+def test_compare_walks_dicts_and_tuples():
+    testing.compare({"a": (1.0, np.ones(2))}, {"a": (1.0, np.ones(2))}, what="grads")
+    with pytest.raises(AssertionError, match=r"grads\['a'\]\[1\]"):
+        testing.compare({"a": (1.0, np.zeros(2))}, {"a": (1.0, np.ones(2))}, what="grads")
+    with pytest.raises(AssertionError, match="keys"):
+        testing.compare({"b": 1.0}, {"a": 1.0}, what="grads")
+
+
+def test_hidden_seed_differs_between_students_and_is_reproducible(tmp_path, monkeypatch):
+    monkeypatch.delenv(testing.SEED_ENV, raising=False)
+    alice = tmp_path / "autograded" / "alice" / "activations"
+    bob = tmp_path / "autograded" / "bob" / "activations"
+    assert testing.grading_seed("sigmoid", alice) == testing.grading_seed("sigmoid", alice)
+    assert testing.grading_seed("sigmoid", alice) != testing.grading_seed("sigmoid", bob)
+    assert testing.grading_seed("sigmoid", alice) != testing.grading_seed("softmax", alice)
+    monkeypatch.chdir(tmp_path)
+    a = testing.hidden_arrays(testing.grading_rng("sigmoid"))
+    b = testing.hidden_arrays(testing.grading_rng("sigmoid"))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_hidden_arrays_vary_in_shape_and_include_extremes():
+    arrays = testing.hidden_arrays(np.random.default_rng(1), n=4)
+    assert len({a.ndim for a in arrays}) >= 3
+    assert np.max(np.abs(arrays[-1])) == 1e4
