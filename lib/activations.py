@@ -168,8 +168,8 @@ def _erfc(x: np.ndarray) -> np.ndarray:
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
-    """Phi(z) = P(N(0,1) <= z) = erfc(-z / sqrt 2) / 2, accurate in both tails' relative sense
-    where it matters (Phi(z) small for z << 0); float64."""
+    """Phi(z) = P(N(0,1) <= z) = erfc(-z / sqrt 2) / 2 (float64), with full relative accuracy
+    in the left tail, where Phi(z) is tiny."""
     return 0.5 * _erfc(-z / math.sqrt(2.0))
 
 
@@ -430,6 +430,8 @@ def log_softmax(z, axis: int = -1) -> np.ndarray:
     """
     z, dtype = _prepare(z)
     axis = _check_axis(axis, z)
+    if z.shape[axis] == 0:  # nothing to normalise (and the log of the empty sum 0 would warn)
+        return _finish(z, dtype)
     shifted = _shifted(z, axis)
     return _finish(shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)), dtype)
 
