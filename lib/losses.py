@@ -95,11 +95,15 @@ __all__ = [
 def _arrays(**named) -> list[np.ndarray]:
     """The named inputs as float arrays of one dtype.
 
-    float32 only when every floating input is float32; integer and boolean inputs (labels, 0/1
-    targets) take part in the computation but do not decide the dtype.
+    float32 only when every floating input is float32. Integer and boolean inputs (labels, 0/1
+    targets) and bare Python numbers (``mse(x, 0.0)``) take part in the computation but do not
+    decide the dtype, as Python scalars do in numpy's own promotion rules.
     """
     arrays = [as_float_array(value, name) for name, value in named.items()]
-    floating = [a for a, v in zip(arrays, named.values()) if np.asarray(v).dtype.kind == "f"]
+    floating = [
+        a for a, v in zip(arrays, named.values())
+        if np.asarray(v).dtype.kind == "f" and type(v) is not float
+    ]
     dtype = result_dtype(*floating) if floating else np.dtype(np.float64)
     return [a.astype(dtype, copy=False) for a in arrays]
 
@@ -231,7 +235,7 @@ def huber(pred: ArrayLike, target: ArrayLike, delta: float = 1.0, reduction: str
 
     Which side takes the boundary does not matter: at |r| = delta both branches give
     0.5 delta^2 (and both slopes are delta sign r), so the loss is continuous with a continuous
-    derivative. We write <= as most of the notes do; torch's documentation (and one of the notes)
+    derivative. We write <= as two of the notes do; torch's documentation (and two other notes)
     writes <. ``delta (|r| - delta/2)`` and ``delta |r| - delta^2/2`` are the same expression.
     ``F.smooth_l1_loss(beta=b)`` is ``huber(delta=b) / b``: the two agree only for delta = 1.
 
@@ -412,7 +416,9 @@ def categorical_cross_entropy(probs: ArrayLike, onehot: ArrayLike, reduction: st
     return reduce(-(onehot * np.log(np.maximum(probs, PROB_EPS))).sum(axis=-1), reduction)
 
 
-def categorical_cross_entropy_grad(probs: ArrayLike, onehot: ArrayLike, reduction: str = "mean") -> np.ndarray:
+def categorical_cross_entropy_grad(
+    probs: ArrayLike, onehot: ArrayLike, reduction: str = "mean"
+) -> np.ndarray:
     """d cce / d probs = -y / p (p clipped below at PROB_EPS), divided by N for ``"mean"``.
 
     Composed with a softmax, p = softmax(z), this becomes d/dz = p - y (``cross_entropy_grad``).
@@ -429,7 +435,9 @@ def _probs_labels(probs, labels) -> tuple[np.ndarray, np.ndarray]:
     return probs, _labels_for(labels, probs)
 
 
-def sparse_categorical_cross_entropy(probs: ArrayLike, labels: ArrayLike, reduction: str = "mean") -> np.ndarray:
+def sparse_categorical_cross_entropy(
+    probs: ArrayLike, labels: ArrayLike, reduction: str = "mean"
+) -> np.ndarray:
     """Categorical cross-entropy with integer labels: l_n = -log p_{n, labels_n}.
 
     ``probs`` (..., C) probabilities, ``labels`` (...) integers in [0, C). Equals
@@ -617,9 +625,11 @@ def focal(
 
     as ``torchvision.ops.sigmoid_focal_loss`` (which takes logits; ours takes p = sigmoid(z)).
     gamma = 0 and alpha = None give ``bce`` exactly; gamma > 0 shrinks the loss of easy
-    examples (p_t near 1). ``gamma >= 0``; ``alpha`` in [0, 1] or None (the notes' "alpha" is
-    sometimes a constant factor, which is alpha_t with the same value for both classes).
-    Same clipping as ``bce``. ``"mean"`` averages over all elements.
+    examples (p_t near 1). ``gamma >= 0``; ``alpha`` in [0, 1] or None. Some of the notes
+    multiply by one constant alpha for both classes (and their code applies it to the softmax
+    cross-entropy of a multi-class problem): that is a global scale of the loss, not the
+    class-balancing alpha_t used here. Same clipping as ``bce``. ``"mean"`` averages over all
+    elements.
     """
     _, _, _, gamma, alpha_t, p_t, ce = _focal_parts(p, y, gamma, alpha)
     return reduce(alpha_t * (1 - p_t) ** gamma * ce, reduction)
@@ -671,7 +681,7 @@ def hinge(scores: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarra
 def hinge_grad(scores: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """d hinge / d s = -y where 1 - y s > 0, else 0 (the subgradient 0 at the kink)."""
     scores, y = _scores_signs(scores, y)
-    return _elementwise_grad(np.where(1 - y * scores > 0, -y, 0 * y), reduction, scores.shape)
+    return _elementwise_grad(np.where(1 - y * scores > 0, -y, 0.0), reduction, scores.shape)
 
 
 def _hinge_margins(scores, labels, margin):
@@ -808,7 +818,8 @@ def cosine_embedding(
 def _overlap_parts(p, y, smooth):
     p, y = _arrays(p=p, y=y)
     check_same_shape(p=p, y=y)
-    check_ndim(p, "p", range(1, 33), "(N, ...) or a single sample")
+    if p.ndim == 0:
+        raise ValueError("p must be an array of shape (N, ...) or one sample (D,); got a scalar")
     check_probabilities(p, "p")
     _check_targets01(y, "y")
     smooth = _real(smooth, "smooth")
