@@ -77,17 +77,18 @@ def _scalar(value, what: str) -> float:
 def _central_differences(f: Callable, x: np.ndarray, eps: float, evaluate: Callable) -> list:
     """``evaluate(f(x + eps e_i)) - evaluate(f(x - eps e_i))`` for each flat index ``i``.
 
-    ``x`` is a float64 array owned by the caller of this helper; each entry is perturbed in place
-    and restored before moving on. One Python iteration per entry is unavoidable: each entry
-    needs its own pair of function evaluations.
+    ``x`` is a float64 work array owned by the caller of this helper; each entry is perturbed in
+    place and restored before moving on, and ``f`` gets a fresh copy each time (so it may keep or
+    modify its argument). One Python iteration per entry is unavoidable: each entry needs its own
+    pair of function evaluations.
     """
     differences = []
     for i in range(x.size):
         original = x.flat[i]
         x.flat[i] = original + eps
-        f_plus = evaluate(f(x))
+        f_plus = evaluate(f(x.copy()))
         x.flat[i] = original - eps
-        f_minus = evaluate(f(x))
+        f_minus = evaluate(f(x.copy()))
         x.flat[i] = original
         differences.append(f_plus - f_minus)
     return differences
@@ -99,9 +100,9 @@ def numerical_grad(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np
         g_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
 
     Shapes: ``x`` of any shape (a scalar too); the result has the shape of ``x``, dtype float64.
-    ``f`` receives a float64 array of that shape and must return a scalar (a 0-d or size-1
-    array is accepted). The evaluation points are a float64 copy of ``x``: ``x`` itself is not
-    mutated. Raises ``ValueError`` if ``eps <= 0`` or ``f`` does not return a scalar.
+    ``f`` receives a float64 array of that shape (a new one at every call) and must return a
+    scalar (a 0-d or size-1 array is accepted). The evaluation points are a float64 copy of
+    ``x``: ``x`` itself is not mutated. Raises ``ValueError`` if ``eps <= 0`` or ``f`` does not return a scalar.
     """
     check_positive(eps, "eps")
     point = _as_float64_copy(x)
@@ -209,7 +210,7 @@ def check_network_grads(
     ``forward(X)``, ``backward(Y)`` -> name -> gradient, and ``loss(X, Y)``). Each parameter
     entry is perturbed in place by +-eps, the loss recomputed, and the entry restored: the
     network is unchanged afterwards (up to the float rounding of a float32 network, which
-    should be checked in float64 anyway). Returns ``{name: GradCheckResult}`` in the order of
+    should be checked in float64 anyway); its cache is that of ``net.forward(X)``. Returns ``{name: GradCheckResult}`` in the order of
     ``net.params``; the acceptance rule is that of ``check_grad``.
     """
     check_positive(eps, "eps")
