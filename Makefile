@@ -34,3 +34,53 @@ test: $(STAMP) browser
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .coverage
+
+# ---------------------------------------------------------------------------------------------
+# Instructors (nbgrader). ASSIGNMENT is one of the folders of solutions/.
+ASSIGNMENTS := $(notdir $(wildcard solutions/*))
+NBGRADER    := $(BIN)/nbgrader
+.PHONY: release collect zip-collect autograde formgrader feedback grades summary lab need-assignment
+
+need-assignment:
+	@test -n "$(ASSIGNMENT)" || { echo "set ASSIGNMENT to one of: $(ASSIGNMENTS)"; exit 2; }
+
+## Regenerate the student release exercises/ from solutions/ (commit the result).
+release: $(STAMP)
+	for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment $$a --force || exit 1; done
+
+## Submissions handed in as a folder of student folders: make collect ASSIGNMENT=a FROM=dir
+collect: $(STAMP) need-assignment
+	@test -n "$(FROM)" || { echo "set FROM to the folder holding one sub-folder per student"; exit 2; }
+	$(BIN)/python -m grading.collect $(ASSIGNMENT) $(FROM)
+
+## Submissions downloaded from an LMS as a zip: make zip-collect ASSIGNMENT=a ZIP=file.zip
+zip-collect: $(STAMP) need-assignment
+	@test -f "$(ZIP)" || { echo "set ZIP to the LMS download (a .zip file)"; exit 2; }
+	mkdir -p downloaded/$(ASSIGNMENT)/archive
+	cp "$(ZIP)" downloaded/$(ASSIGNMENT)/archive/
+	$(NBGRADER) zip_collect $(ASSIGNMENT) --force
+
+## Autograde every submission of ASSIGNMENT, a line of progress per student.
+autograde: $(STAMP) need-assignment
+	$(BIN)/python -m grading.autograde $(ASSIGNMENT)
+
+## Manual grading: JupyterLab on 127.0.0.1, menu Nbgrader > Formgrader.
+formgrader: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=.
+
+## Feedback HTML for each student in feedback/<student>/<assignment>/ (no hidden-test source).
+feedback: $(STAMP) need-assignment
+	$(NBGRADER) generate_feedback $(ASSIGNMENT) --force
+
+## Every student's grade on every assignment, in grades.csv.
+grades: $(STAMP)
+	$(NBGRADER) export --to grades.csv
+
+## Per-question mean, spread and zeros: summary/<assignment>-questions.csv and .png.
+summary: $(STAMP) need-assignment
+	$(BIN)/python -m grading.summary $(ASSIGNMENT)
+
+# ---------------------------------------------------------------------------------------------
+# Students: JupyterLab on the exercises (served on 127.0.0.1).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises

@@ -39,3 +39,12 @@ c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPre
 
 # Students validate in JupyterLab: show every failing test, not only the first.
 c.Validator.validate_all = True
+
+# `nbgrader zip_collect ASSIGNMENT` takes an LMS download (zip files or loose files) from
+# downloaded/<assignment>/archive/ and files each notebook under submitted/<student>/<assignment>/.
+# File names as LMSs such as Canvas write them: <student>_<anything>_<notebook>.ipynb, e.g.
+# "doejane_12345_678901_activations.ipynb" is doejane's activations.ipynb.
+NOTEBOOKS = sorted({p.stem for p in (ROOT / "solutions").glob("*/*.ipynb")})
+c.FileNameCollector.named_regexp = (
+    r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>(?:" + "|".join(NOTEBOOKS) + r")\.ipynb)$"
+)

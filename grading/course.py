@@ -1,0 +1,27 @@
+"""The course directory as nbgrader sees it: config loaded from ``nbgrader_config.py``."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+
+def load_config(course_dir: str | os.PathLike | None = None) -> Config:
+    """The nbgrader config of the course in ``course_dir`` (default: the current folder),
+    read as nbgrader's own commands read it."""
+    folder = Path(course_dir or Path.cwd()).resolve()
+    if not (folder / "nbgrader_config.py").is_file():
+        raise SystemExit(
+            f"no nbgrader_config.py in {folder}: run this from the course's root folder")
+    return PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+
+
+def api(course_dir: str | os.PathLike | None = None):
+    """nbgrader's own API object for the course (quietly: no exchange is needed here)."""
+    from nbgrader.apps import NbGraderAPI
+
+    config = load_config(course_dir)
+    config.Exchange.root = str(Path(course_dir or Path.cwd()).resolve() / ".exchange")
+    return NbGraderAPI(config=config)

@@ -1,0 +1,136 @@
+"""Per-question summary of an assignment, read from nbgrader's gradebook.
+
+    python -m grading.summary ASSIGNMENT [--out summary]
+
+For every graded cell (autograded test cell or manually graded answer) over the submissions in
+the gradebook: mean score, standard deviation, minimum, maximum and how many scored 0. Printed
+as a table, written to ``<out>/<ASSIGNMENT>-questions.csv``, and drawn in
+``<out>/<ASSIGNMENT>-questions.png`` (mean fraction of the points per question, with the spread).
+A manually graded answer that nobody has graded yet counts 0 and is marked "ungraded".
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grading.course import api as course_api
+
+
+@dataclass
+class Question:
+    notebook: str
+    name: str
+    max_score: float
+    scores: np.ndarray
+    ungraded: int
+
+    @property
+    def zeros(self) -> int:
+        return int(np.sum(self.scores == 0))
+
+
+def questions(assignment: str, course_dir: Path | None = None) -> list[Question]:
+    from nbgrader.api import MissingEntry
+
+    api = course_api(course_dir)
+    with api.gradebook as gb:
+        try:
+            record = gb.find_assignment(assignment)
+        except MissingEntry:
+            raise SystemExit(f"{assignment!r} is not in the gradebook: run `make release` and "
+                             f"`make autograde ASSIGNMENT={assignment}` first") from None
+        submissions = [s for s in record.submissions]
+        result = []
+        for notebook in record.notebooks:
+            for cell in sorted(notebook.grade_cells, key=lambda c: c.name):
+                scores, ungraded = [], 0
+                for sub in submissions:
+                    try:
+                        grade = gb.find_grade(cell.name, notebook.name, assignment, sub.student.id)
+                    except MissingEntry:
+                        scores.append(0.0)
+                        continue
+                    if grade.auto_score is None and grade.manual_score is None:
+                        ungraded += 1
+                    scores.append(float(grade.score))
+                result.append(Question(notebook.name, cell.name, float(cell.max_score),
+                                       np.asarray(scores, dtype=float), ungraded))
+    return result
+
+
+def table_rows(qs: list[Question]) -> list[dict]:
+    rows = []
+    for q in qs:
+        n = len(q.scores)
+        rows.append({
+            "notebook": q.notebook, "question": q.name, "points": q.max_score, "submissions": n,
+            "mean": round(float(q.scores.mean()), 3) if n else 0.0,
+            "std": round(float(q.scores.std()), 3) if n else 0.0,
+            "min": float(q.scores.min()) if n else 0.0, "max": float(q.scores.max()) if n else 0.0,
+            "zeros": q.zeros, "ungraded": q.ungraded,
+        })
+    return rows
+
+
+def plot(qs: list[Question], assignment: str, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [q.name for q in qs]
+    frac_mean = [q.scores.mean() / q.max_score if len(q.scores) else 0 for q in qs]
+    frac_std = [q.scores.std() / q.max_score if len(q.scores) else 0 for q in qs]
+    zeros = [q.zeros for q in qs]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(qs) + 2), 4.5))
+    y = np.arange(len(qs))
+    ax.barh(y, frac_mean, xerr=frac_std, color="tab:blue", alpha=0.8, capsize=3)
+    for yi, z, n in zip(y, zeros, [len(q.scores) for q in qs]):
+        ax.text(1.02, yi, f"{z}/{n} at 0", va="center", fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.2)
+    ax.set_xlabel("mean score as a fraction of the question's points (bar: ± one std)")
+    ax.set_title(f"{assignment}: score per question")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def summarize(assignment: str, out_dir: Path, course_dir: Path | None = None, out=sys.stdout) -> list[dict]:
+    qs = questions(assignment, course_dir)
+    rows = table_rows(qs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / f"{assignment}-questions.csv"
+    with csv_path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["question"])
+        writer.writeheader()
+        writer.writerows(rows)
+    png_path = out_dir / f"{assignment}-questions.png"
+    plot(qs, assignment, png_path)
+    header = f"{'question':<32} {'points':>6} {'mean':>6} {'std':>6} {'min':>5} {'max':>5} {'zeros':>6}"
+    print(header, file=out)
+    for r in rows:
+        note = f"  ({r['ungraded']} ungraded)" if r["ungraded"] else ""
+        print(f"{r['question']:<32} {r['points']:>6g} {r['mean']:>6.2f} {r['std']:>6.2f} "
+              f"{r['min']:>5g} {r['max']:>5g} {r['zeros']:>3}/{r['submissions']:<2}{note}", file=out)
+    print(f"\nwritten: {csv_path} and {png_path}", file=out)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignment")
+    parser.add_argument("--out", default="summary", type=Path, help="folder for the CSV and the plot")
+    args = parser.parse_args(argv)
+    summarize(args.assignment, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Grading end to end, through nbgrader's own commands, on a synthetic class.
+
+A private copy of the course (config, grading helpers, solutions) is made in a temporary folder;
+the release is generated there and submissions are built from it: the solution, the blank
+release, a partial one, a runaway loop, an edited and a deleted test cell, one that delegates to
+lib, one whose warnings reach stderr, and a file that is not a notebook. Then autograde (with
+progress), feedback and grades.csv are run as an instructor runs them, and the scores are read
+from the gradebook.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+CELL_TIMEOUT = 5  # seconds: the graded copy's per-cell limit, so the runaway test stays short
+SOLUTION_MARKS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.M)
+
+
+def run(args: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("COURSE_GRADING_SEED", None)
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def nbgrader(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    result = run([str(BIN / "nbgrader"), *args], cwd)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def grade_id(cell) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def points(nb, prefix: str | None = None) -> float:
+    """Autograded points of the test cells (of one task: grade ids starting with prefix-)."""
+    return sum(c.metadata["nbgrader"]["points"] for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+               and not c.metadata["nbgrader"].get("solution")
+               and (prefix is None or grade_id(c).startswith(prefix + "-")))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "grading", course / "grading", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "solutions", course / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    with (course / "nbgrader_config.py").open("a") as f:
+        f.write(f"\nc.Execute.timeout = {CELL_TIMEOUT}\n")
+    for assignment in ASSIGNMENTS:
+        nbgrader(course, "generate_assignment", assignment, "--force")
+    return course
+
+
+class Submissions:
+    """Builds submitted/<student>/<assignment>/<assignment>.ipynb from the release."""
+
+    def __init__(self, course: Path, assignment: str):
+        self.course, self.assignment = course, assignment
+        self.source = nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", 4)
+        self.release = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", 4)
+        self.answers = {grade_id(c): SOLUTION_MARKS.sub("", c.source) for c in self.source.cells
+                        if c.metadata.get("nbgrader", {}).get("solution")}
+
+    def notebook(self, answers: dict[str, str] | None = None, fill: bool = True):
+        """The release with answer cells filled (all, when fill) and then ``answers`` applied."""
+        nb = nbformat.from_dict(json.loads(json.dumps(self.release)))
+        for cell in nb.cells:
+            gid = grade_id(cell)
+            if fill and gid in self.answers:
+                cell.source = self.answers[gid]
+            if answers and gid in answers:
+                cell.source = answers[gid]
+        return nb
+
+    def hand_in(self, student: str, nb=None, raw: str | None = None) -> None:
+        folder = self.course / "submitted" / student / self.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.assignment}.ipynb"
+        if raw is not None:
+            path.write_text(raw)
+        else:
+            nbformat.write(nb, path)
+
+
+def scores(course: Path, assignment: str) -> dict[str, float]:
+    sys.path.insert(0, str(course))
+    try:
+        from grading.course import api
+        with api(course).gradebook as gb:
+            return {s.student.id: s.score for s in gb.find_assignment(assignment).submissions}
+    finally:
+        sys.path.remove(str(course))
+
+
+@pytest.fixture(scope="module")
+def graded_class(course):
+    """The activations assignment handed in by a synthetic class, autograded with progress."""
+    subs = Submissions(course, "activations")
+    subs.hand_in("full", subs.notebook())
+    subs.hand_in("blank", subs.notebook(fill=False))
+    subs.hand_in("partial", subs.notebook({k: subs.answers[k] for k in ("relu-answer", "leaky-answer")}, fill=False))
+    subs.hand_in("runaway", subs.notebook({"collapse-answer": "while True:\n    pass"}))
+    edited = subs.notebook({"leaky-answer": "def leaky_relu(z, alpha=0.01):\n    return z",
+                            "leaky-test": "pass  # edited by the student"})
+    subs.hand_in("edited", edited)
+    deleted = subs.notebook({"relu-answer": "def relu(z):\n    return z"})
+    deleted.cells = [c for c in deleted.cells if grade_id(c) != "relu-test"]
+    subs.hand_in("deleted", deleted)
+    subs.hand_in("delegating", subs.notebook(
+        {"relu-answer": "import lib.activations\n\ndef relu(z):\n    return lib.activations.relu(z)"}))
+    subs.hand_in("noisy", subs.notebook({"sigmoid-answer": "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"}))
+    subs.hand_in("broken", raw='{"cells": [ this is not json')
+    subs.hand_in("empty", raw="")
+    progress = run([sys.executable, "-m", "grading.autograde", "activations"], course)
+    nbgrader(course, "generate_feedback", "activations", "--force")
+    nbgrader(course, "export", "--to", "grades.csv")
+    return subs, progress, scores(course, "activations")
+
+
+def test_solution_scores_every_autograded_point(graded_class):
+    subs, _, got = graded_class
+    assert got["full"] == points(subs.source)
+
+
+def test_blank_release_scores_zero(graded_class):
+    assert graded_class[2]["blank"] == 0
+
+
+def test_partial_submission_scores_exactly_its_tasks(graded_class):
+    subs, _, got = graded_class
+    assert got["partial"] == points(subs.source, "relu") + points(subs.source, "leaky")
+
+
+def test_runaway_loop_loses_only_its_task(graded_class):
+    subs, _, got = graded_class
+    assert got["runaway"] == points(subs.source) - points(subs.source, "collapse")
+
+
+def test_edited_test_cell_is_restored_and_graded_honestly(graded_class):
+    subs, _, got = graded_class
+    assert got["edited"] == points(subs.source) - points(subs.source, "leaky")
+
+
+def test_deleted_test_cell_never_gives_full_marks(graded_class):
+    subs, _, got = graded_class
+    assert got["deleted"] <= points(subs.source) - points(subs.source, "relu")
+
+
+def test_delegating_to_lib_scores_zero_on_that_task_and_says_why(graded_class, course):
+    subs, _, got = graded_class
+    assert got["delegating"] == points(subs.source) - points(subs.source, "relu")
+    html = (course / "feedback" / "delegating" / "activations" / "activations.html").read_text()
+    assert "DelegationError" in html and "scores 0" in html
+
+
+def test_warnings_on_stderr_do_not_cost_points(graded_class):
+    subs, _, got = graded_class
+    assert got["noisy"] == points(subs.source)
+
+
+def test_files_that_are_not_notebooks_are_reported_and_the_rest_graded(graded_class):
+    _, progress, got = graded_class
+    out = progress.stdout
+    assert progress.returncode == 1, "a class with ungradeable submissions must not exit 0"
+    assert re.search(r"broken: UNGRADEABLE — activations\.ipynb is not a valid notebook", out), out
+    assert re.search(r"empty: UNGRADEABLE — activations\.ipynb is not a valid notebook", out), out
+    assert "8 of 10 submissions of 'activations' graded" in out
+    assert re.search(r"\[ ?\d+/10\] full: \d+ / \d+ points in [\d.]+ s", out), out
+    assert "broken" not in got and "full" in got
+
+
+def test_feedback_holds_no_hidden_test_source(graded_class, course):
+    subs, _, _ = graded_class
+    hidden = [line.strip() for c in subs.source.cells if "BEGIN HIDDEN TESTS" in c.source
+              for line in c.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
+              if len(line.strip()) > 12]
+    assert hidden, "the assignment should have hidden tests"
+    visible = "\n".join(c.source for c in subs.release.cells)
+    hidden = [line for line in hidden if line not in visible]  # e.g. an import both parts share
+    for page in (course / "feedback").glob("*/activations/activations.html"):
+        text = re.sub(r"<[^>]+>", "", page.read_text())
+        text = text.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        assert "BEGIN HIDDEN TESTS" not in text
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{page.parent.parent.name}'s feedback shows hidden test lines: {leaked[:3]}"
+
+
+def test_grades_csv_lists_every_student(graded_class, course):
+    with (course / "grades.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if r["assignment"] == "activations"]
+    assert {r["student_id"] for r in rows} == {"full", "blank", "partial", "runaway", "edited", "deleted",
+                                               "delegating", "noisy", "broken", "empty"}
+
+
+def test_summary_reports_each_question(graded_class, course):
+    result = run([sys.executable, "-m", "grading.summary", "activations", "--out", "summary"], course)
+    assert result.returncode == 0, result.stderr
+    subs = graded_class[0]
+    graded_cells = [grade_id(c) for c in subs.source.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    with (course / "summary" / "activations-questions.csv").open() as f:
+        rows = {r["question"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(graded_cells)
+    assert int(rows["relu-test"]["zeros"]) >= 3  # blank, deleted and delegating at least
+    assert (course / "summary" / "activations-questions.png").stat().st_size > 5_000
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_assignments_solution_gets_full_marks_with_a_students_hidden_inputs(course, assignment):
+    subs = Submissions(course, assignment)
+    subs.hand_in("model-student", subs.notebook())
+    result = run([sys.executable, "-m", "grading.autograde", assignment, "--student", "model-student"], course)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert scores(course, assignment)["model-student"] == points(subs.source)
