@@ -39,6 +39,8 @@ clean:
 # Instructors (nbgrader). ASSIGNMENT is one of the folders of solutions/.
 ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 NBGRADER    := $(BIN)/nbgrader
+# nbgrader runs alembic (its database migrations) by name: the venv must come first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 .PHONY: release collect zip-collect autograde formgrader feedback grades summary lab need-assignment
 
 need-assignment:
