@@ -48,6 +48,7 @@ from lib._checks import (
     check_positive,
     check_probabilities,
 )
+from lib.optim import minibatches
 
 __all__ = ["MLP", "LOSSES", "INITS"]
 
@@ -57,7 +58,7 @@ LOSSES = ("mse", "bce")
 INITS = ("xavier", "he")
 
 
-def _check_name(name, what: str) -> str:
+def _check_name(name) -> str:
     """An activation name known to ``lib.activations.get`` (its error lists the known names)."""
     _act.get(name)
     return name
@@ -135,8 +136,8 @@ class MLP:
                 raise ValueError(f"weights[{l}] has shape {W.shape}; every layer needs >= 1 unit")
             self.weights.append(W)
             self.biases.append(b)
-        self.hidden = _check_name(hidden, "hidden")
-        self.output = _check_name(output, "output")
+        self.hidden = _check_name(hidden)
+        self.output = _check_name(output)
         self.zs: list[np.ndarray] | None = None
         self.activations: list[np.ndarray] | None = None
         self.deltas: list[np.ndarray] | None = None
@@ -353,8 +354,6 @@ class MLP:
         Returns the loss on the whole of ``(X, Y)`` after each epoch, shape ``(epochs,)``.
         Raises ``ValueError`` if the optimizer does not hold this network's parameters.
         """
-        from lib.optim import minibatches
-
         loss = _check_loss(loss)
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
