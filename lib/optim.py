@@ -406,8 +406,10 @@ class Adam(Optimizer):
         theta <- theta - (gamma / (1 - beta1**t)) * m_t / (sqrt(v_t) / sqrt(1 - beta2**t) + eps)
 
     The last line is torch's arithmetic for the bias-corrected estimates
-    ``m_t / (1 - beta1**t)`` and ``v_t / (1 - beta2**t)``: without the correction the zero start
-    would make the first steps too small. ``eps`` is added after the square root and the
+    ``m_t / (1 - beta1**t)`` and ``v_t / (1 - beta2**t)``. The zero start biases m and v toward
+    0 in the first steps, v far more than m: uncorrected, the first step would be
+    ``(1 - beta1) / sqrt(1 - beta2)`` times ``gamma`` (about 3.16 with the default betas), too
+    large. ``eps`` is added after the square root and the
     correction (so it is the ``eps`` of ``m_hat / (sqrt(v_hat) + eps)``). The step count ``t`` is
     ``step_count``.
 
