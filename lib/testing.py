@@ -14,7 +14,6 @@ A test cell stays short: it calls one of these, and the message a student reads 
 """
 from __future__ import annotations
 
-import builtins
 import contextlib
 import dis
 import hashlib
@@ -76,12 +75,9 @@ def _find_delegation(fn: Callable, seen: set[int]) -> str | None:
             if ins.opname == "IMPORT_NAME" and _root(str(ins.argval)) in FORBIDDEN:
                 return f"it imports {ins.argval}"
         for name in code.co_names:
-            if name in fn.__globals__:
-                value = fn.__globals__[name]
-            elif hasattr(builtins, name):
-                continue
-            else:
-                continue
+            if name not in fn.__globals__:
+                continue  # a builtin, or the name of an attribute
+            value = fn.__globals__[name]
             found = _forbidden_use(value)
             if found:
                 return f"it uses {found} (through the name {name!r})"

@@ -166,3 +166,50 @@ def test_hidden_arrays_vary_in_shape_and_include_extremes():
     arrays = testing.hidden_arrays(np.random.default_rng(1), n=4)
     assert len({a.ndim for a in arrays}) >= 3
     assert np.max(np.abs(arrays[-1])) == 1e4
+
+
+def recursive_sum(z):
+    return 0.0 if np.size(z) == 0 else float(z[0]) + recursive_sum(z[1:])
+
+
+def test_a_recursive_submission_is_analysed_once_and_passes():
+    testing.assert_implemented(recursive_sum)
+
+
+def test_something_that_is_not_a_function_is_refused():
+    with pytest.raises(AssertionError, match="expected a function, got int"):
+        testing.assert_implemented(3)
+
+
+def test_a_reference_written_in_the_test_cell_is_accepted():
+    def reference(z):
+        return 2 * z
+
+    testing.check_function(lambda z: z + z, reference, np.arange(3.0))
+
+
+def test_compare_reports_wrong_counts_and_non_numbers():
+    with pytest.raises(AssertionError, match="expected 2 values"):
+        testing.compare((1.0,), (1.0, 2.0), what="step")
+    with pytest.raises(AssertionError, match="expected numbers"):
+        testing.compare("abc", 1.0, what="loss")
+
+
+def test_check_raises_still_catches_delegation():
+    with pytest.raises(DelegationError):
+        testing.check_raises(direct, np.zeros(2))
+
+
+def test_the_seed_can_be_set_for_the_courses_own_tests(monkeypatch, tmp_path):
+    monkeypatch.setenv(testing.SEED_ENV, "42")
+    here = testing.grading_seed("sigmoid", tmp_path / "a" / "b")
+    assert here == testing.grading_seed("sigmoid", tmp_path / "c" / "d")
+
+
+def test_hidden_arrays_without_extremes():
+    arrays = testing.hidden_arrays(np.random.default_rng(2), n=3, extremes=())
+    assert len(arrays) == 3
+
+
+def test_lib_lists_its_modules():
+    assert {"activations", "losses", "optim", "network", "testing"} <= set(dir(lib))
