@@ -45,6 +45,6 @@ c.Validator.validate_all = True
 # File names as LMSs such as Canvas write them: <student>_<anything>_<notebook>.ipynb, e.g.
 # "doejane_12345_678901_activations.ipynb" is doejane's activations.ipynb.
 NOTEBOOKS = sorted({p.stem for p in (ROOT / "solutions").glob("*/*.ipynb")})
-c.FileNameCollector.named_regexp = (
+c.FileNameCollectorPlugin.named_regexp = (
     r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>(?:" + "|".join(NOTEBOOKS) + r")\.ipynb)$"
 )
