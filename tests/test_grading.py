@@ -10,7 +10,6 @@ from the gradebook.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 import shutil
@@ -21,11 +20,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grading.synthetic import copy_course, filled, model_answers
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 CELL_TIMEOUT = 5  # seconds: the graded copy's per-cell limit, so the runaway test stays short
-SOLUTION_MARKS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.M)
 
 
 def run(args: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -54,11 +54,7 @@ def points(nb, prefix: str | None = None) -> float:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "grading", course / "grading", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "solutions", course / "solutions",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    course = copy_course(tmp_path_factory.mktemp("course"))
     with (course / "nbgrader_config.py").open("a") as f:
         f.write(f"\nc.Execute.timeout = {CELL_TIMEOUT}\n")
     for assignment in ASSIGNMENTS:
@@ -73,19 +69,11 @@ class Submissions:
         self.course, self.assignment = course, assignment
         self.source = nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", 4)
         self.release = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", 4)
-        self.answers = {grade_id(c): SOLUTION_MARKS.sub("", c.source) for c in self.source.cells
-                        if c.metadata.get("nbgrader", {}).get("solution")}
+        self.answers = model_answers(self.source)
 
     def notebook(self, answers: dict[str, str] | None = None, fill: bool = True):
         """The release with answer cells filled (all, when fill) and then ``answers`` applied."""
-        nb = nbformat.from_dict(json.loads(json.dumps(self.release)))
-        for cell in nb.cells:
-            gid = grade_id(cell)
-            if fill and gid in self.answers:
-                cell.source = self.answers[gid]
-            if answers and gid in answers:
-                cell.source = answers[gid]
-        return nb
+        return filled(self.release, {**(self.answers if fill else {}), **(answers or {})})
 
     def hand_in(self, student: str, nb=None, raw: str | None = None) -> None:
         folder = self.course / "submitted" / student / self.assignment
@@ -230,11 +218,7 @@ def test_every_assignments_solution_gets_full_marks_with_a_students_hidden_input
 
 @pytest.fixture
 def empty_course(tmp_path) -> Path:
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    shutil.copytree(ROOT / "grading", tmp_path / "grading", ignore=shutil.ignore_patterns("__pycache__"))
-    for folder in ("solutions", "exercises"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    return tmp_path
+    return copy_course(tmp_path, ("solutions", "exercises"))
 
 
 def test_an_lms_zip_is_collected_by_nbgrader_zip_collect(empty_course):

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,10 +22,11 @@ from urllib.request import Request, urlopen
 import nbformat
 import pytest
 
+from grading.synthetic import copy_course, solved_release
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
-SOLUTION_MARKS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.M)
 
 
 def free_port() -> int:
@@ -53,10 +53,7 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    course = tmp_path_factory.mktemp("lab-course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    for folder in ("grading", "solutions", "exercises"):
-        shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    course = copy_course(tmp_path_factory.mktemp("lab-course"), ("solutions", "exercises"))
     port, token = free_port(), secrets.token_hex(16)
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -142,19 +139,6 @@ def run_in_kernel(lab: Lab, path: str, cells: list[str]) -> list[str]:
         ws.close()
         lab.request(f"/api/sessions/{session['id']}", "DELETE")
     return errors
-
-
-def solved_release(assignment: str):
-    """The student release with every answer cell filled in as the model solution does."""
-    source = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", 4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: SOLUTION_MARKS.sub("", c.source)
-               for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", 4)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in answers:
-            cell.source = answers[gid]
-    return nb
 
 
 def test_a_solved_exercise_runs_clean_in_the_servers_kernel_and_validates(lab):

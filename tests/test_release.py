@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from grading.synthetic import copy_course
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -25,10 +26,7 @@ def comparable(nb) -> list[tuple]:
 @pytest.fixture(scope="module")
 def fresh_release(tmp_path_factory) -> Path:
     """solutions/ released again, in a private copy of the course (the real gradebook untouched)."""
-    course = tmp_path_factory.mktemp("release")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "grading", course / "grading", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    course = copy_course(tmp_path_factory.mktemp("release"))
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     for assignment in ASSIGNMENTS:
         run = subprocess.run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"],
