@@ -140,9 +140,13 @@ def reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     return loss
 
 
-def reduce_grad(grad: np.ndarray, reduction: str) -> np.ndarray:
-    """The gradient of a reduced loss from the per-element gradient ``grad``."""
+def reduce_grad(grad: np.ndarray, reduction: str, n_terms: int | None = None) -> np.ndarray:
+    """The gradient of a reduced loss from the gradient ``grad`` of its unreduced terms.
+
+    ``"mean"`` divides by the number of terms averaged: every element by default, or
+    ``n_terms`` (e.g. the number of samples, for a loss summed over the class axis first).
+    """
     check_reduction(reduction)
     if reduction == "mean":
-        return grad / max(grad.size, 1)
+        return grad / max(grad.size if n_terms is None else n_terms, 1)
     return grad

@@ -179,12 +179,6 @@ def _elementwise_grad(grad: np.ndarray, reduction: str, pred_shape: tuple) -> np
     return grad if reduction == "none" else _sum_to_shape(grad, pred_shape)
 
 
-def _per_sample_grad(grad: np.ndarray, reduction: str, n_samples: int) -> np.ndarray:
-    """Gradient of a per-sample loss (``"mean"`` divides by the number of samples, not entries)."""
-    check_reduction(reduction)
-    return grad / max(n_samples, 1) if reduction == "mean" else grad
-
-
 # --------------------------------------------------------------------------------------------
 # Regression
 # --------------------------------------------------------------------------------------------
@@ -425,7 +419,7 @@ def categorical_cross_entropy_grad(
     """
     probs, onehot = _distribution_pair(probs, onehot, "probs", "onehot")
     grad = -onehot / np.maximum(probs, PROB_EPS)
-    return _per_sample_grad(grad, reduction, grad[..., 0].size)
+    return reduce_grad(grad, reduction, grad[..., 0].size)
 
 
 def _probs_labels(probs, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -455,7 +449,7 @@ def sparse_categorical_cross_entropy_grad(
     """d/d probs = -1/p at the label's entry, 0 elsewhere; divided by N for ``"mean"``."""
     probs, labels = _probs_labels(probs, labels)
     grad = -_one_hot(labels, probs.shape[-1], probs.dtype) / np.maximum(probs, PROB_EPS)
-    return _per_sample_grad(grad, reduction, labels.size)
+    return reduce_grad(grad, reduction, labels.size)
 
 
 def smooth_labels(onehot: ArrayLike, eps: float) -> np.ndarray:
@@ -506,7 +500,7 @@ def cross_entropy_grad(
 ) -> np.ndarray:
     """d cross_entropy / d logits = softmax(z) - smoothed one-hot target, divided by N for "mean"."""
     logits, labels, target = _logits_labels(logits, labels, label_smoothing)
-    return _per_sample_grad(softmax(logits, axis=-1) - target, reduction, labels.size)
+    return reduce_grad(softmax(logits, axis=-1) - target, reduction, labels.size)
 
 
 def _log_probs_labels(log_probs, labels):
@@ -529,7 +523,7 @@ def nll(log_probs: ArrayLike, labels: ArrayLike, reduction: str = "mean") -> np.
 def nll_grad(log_probs: ArrayLike, labels: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """d nll / d log_probs = -one_hot(labels), divided by N for ``"mean"``."""
     log_probs, labels = _log_probs_labels(log_probs, labels)
-    return _per_sample_grad(-_one_hot(labels, log_probs.shape[-1], log_probs.dtype), reduction, labels.size)
+    return reduce_grad(-_one_hot(labels, log_probs.shape[-1], log_probs.dtype), reduction, labels.size)
 
 
 def _multilabel_pair(p, y, p_name: str):
@@ -595,7 +589,7 @@ def kl_divergence_grad(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> n
     """
     p, q = _distribution_pair(p, q, "p", "q")
     grad = -p / np.maximum(q, PROB_EPS)
-    return _per_sample_grad(grad, reduction, grad[..., 0].size)
+    return reduce_grad(grad, reduction, grad[..., 0].size)
 
 
 def _focal_parts(p, y, gamma, alpha):
@@ -718,7 +712,7 @@ def multiclass_hinge_grad(
     scores, labels, _, is_true, _, active = _hinge_margins(scores, labels, margin)
     active = active.astype(scores.dtype)
     grad = active - is_true * active.sum(axis=-1, keepdims=True)
-    return _per_sample_grad(grad, reduction, labels.size)
+    return reduce_grad(grad, reduction, labels.size)
 
 
 def contrastive(d: ArrayLike, y: ArrayLike, margin: float = 1.0, reduction: str = "mean") -> np.ndarray:
