@@ -49,7 +49,6 @@ from lib._checks import (
     check_nonnegative,
     check_positive,
     check_probabilities,
-    check_reduction,
     check_same_shape,
     reduce,
     reduce_grad,
