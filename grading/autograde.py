@@ -18,9 +18,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import warnings
+
 import nbformat
+from sqlalchemy.exc import SAWarning
 
 from grading.course import api as course_api
+
+# nbgrader's gradebook triggers SQLAlchemy "not in session" warnings while it records a new
+# submission; they are harmless (the submission is stored) and would bury the progress lines.
+warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
 
 
 @dataclass

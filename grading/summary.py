@@ -34,6 +34,17 @@ class Question:
         return int(np.sum(self.scores == 0))
 
 
+def _cell_order(path: Path) -> dict[str, int]:
+    """grade_id -> position in the source notebook, so the summary follows the notebook."""
+    import nbformat
+
+    if not path.exists():
+        return {}
+    cells = nbformat.read(path, 4).cells
+    return {c.metadata["nbgrader"]["grade_id"]: i for i, c in enumerate(cells)
+            if "grade_id" in c.metadata.get("nbgrader", {})}
+
+
 def questions(assignment: str, course_dir: Path | None = None) -> list[Question]:
     from nbgrader.api import MissingEntry
 
@@ -46,8 +57,10 @@ def questions(assignment: str, course_dir: Path | None = None) -> list[Question]
                              f"`make autograde ASSIGNMENT={assignment}` first") from None
         submissions = [s for s in record.submissions]
         result = []
+        source_dir = Path(api.coursedir.root) / api.coursedir.source_directory / assignment
         for notebook in record.notebooks:
-            for cell in sorted(notebook.grade_cells, key=lambda c: c.name):
+            order = _cell_order(source_dir / f"{notebook.name}.ipynb")
+            for cell in sorted(notebook.grade_cells, key=lambda c: (order.get(c.name, len(order)), c.name)):
                 scores, ungraded = [], 0
                 for sub in submissions:
                     try:
@@ -85,15 +98,17 @@ def plot(qs: list[Question], assignment: str, path: Path) -> None:
     labels = [q.name for q in qs]
     frac_mean = [q.scores.mean() / q.max_score if len(q.scores) else 0 for q in qs]
     frac_std = [q.scores.std() / q.max_score if len(q.scores) else 0 for q in qs]
-    zeros = [q.zeros for q in qs]
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(qs) + 2), 4.5))
+    fig, ax = plt.subplots(figsize=(8.0, 0.3 * len(qs) + 1.6))
     y = np.arange(len(qs))
-    ax.barh(y, frac_mean, xerr=frac_std, color="tab:blue", alpha=0.8, capsize=3)
-    for yi, z, n in zip(y, zeros, [len(q.scores) for q in qs]):
-        ax.text(1.02, yi, f"{z}/{n} at 0", va="center", fontsize=8)
+    mean, std = np.asarray(frac_mean), np.asarray(frac_std)
+    spread = [np.minimum(std, mean), np.minimum(std, 1 - mean)]  # the spread within [0, 1]
+    ax.barh(y, mean, xerr=spread, color="tab:blue", alpha=0.8, capsize=3)
+    for yi, q in zip(y, qs):
+        note = f" ({q.ungraded} ungraded)" if q.ungraded else ""
+        ax.text(1.02, yi, f"{q.zeros}/{len(q.scores)} at 0{note}", va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.2)
+    ax.set_xlim(0, 1.35)
     ax.set_xlabel("mean score as a fraction of the question's points (bar: ± one std)")
     ax.set_title(f"{assignment}: score per question")
     fig.tight_layout()
