@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test env browser clean
+.PHONY: book test env browser clean help
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # The environment: rebuilt when requirements.txt or pyproject.toml changes.
@@ -15,6 +15,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+## Only the environment (.venv), without building the book.
 env: $(STAMP)
 
 ## The main job: set everything up and build the static site into _build/html.
@@ -27,8 +28,7 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
-## Every test, with coverage of lib/: lib against torch, nbval over book/ and solutions/,
-## the book build (-W), the browser test.
+## Every test, with coverage of lib/: lib vs torch, nbval, book build, browser, grading, JupyterLab.
 test: $(STAMP) browser
 	$(BIN)/python -m pytest --cov=lib --cov-report=term-missing
 
@@ -83,6 +83,11 @@ summary: $(STAMP) need-assignment
 	$(BIN)/python -m grading.summary $(ASSIGNMENT)
 
 # ---------------------------------------------------------------------------------------------
-# Students: JupyterLab on the exercises (served on 127.0.0.1).
+# Students.
+## JupyterLab on the exercises, served on 127.0.0.1.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises
+
+## This list.
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if(doc){split($$0,t,":"); printf "  make %-12s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
