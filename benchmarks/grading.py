@@ -11,7 +11,6 @@ noisy: compare runs made in one sitting.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from grading.synthetic import copy_course, solved_release  # noqa: E402
+from grading.synthetic import copy_course, solved_release, tool_env  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -33,7 +32,7 @@ def main() -> int:
     parser.add_argument("--assignment", default="activations")
     parser.add_argument("--students", type=int, default=10)
     args = parser.parse_args()
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = tool_env()
     with tempfile.TemporaryDirectory() as tmp:
         course = copy_course(Path(tmp))
         subprocess.run([str(BIN / "nbgrader"), "generate_assignment", args.assignment, "--force"],

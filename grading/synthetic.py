@@ -5,8 +5,10 @@ what a submission would score before the class hands in.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -14,6 +16,12 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_MARKS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.M)
 IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+
+
+def tool_env() -> dict[str, str]:
+    """The environment with this Python's bin folder first on PATH: nbgrader runs alembic, and
+    jupyter its extensions, by name."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def copy_course(dest: Path, folders: tuple[str, ...] = ("solutions",)) -> Path:

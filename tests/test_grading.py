@@ -10,7 +10,6 @@ from the gradebook.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.synthetic import copy_course, filled, model_answers
+from grading.synthetic import copy_course, filled, model_answers, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -29,7 +28,7 @@ CELL_TIMEOUT = 5  # seconds: the graded copy's per-cell limit, so the runaway te
 
 
 def run(args: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = tool_env()
     env.pop("COURSE_GRADING_SEED", None)
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 

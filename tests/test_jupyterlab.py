@@ -22,7 +22,7 @@ from urllib.request import Request, urlopen
 import nbformat
 import pytest
 
-from grading.synthetic import copy_course, solved_release
+from grading.synthetic import copy_course, solved_release, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -56,8 +56,7 @@ def lab(tmp_path_factory):
     course = copy_course(tmp_path_factory.mktemp("lab-course"), ("solutions", "exercises"))
     port, token = free_port(), secrets.token_hex(16)
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-           "JUPYTER_RUNTIME_DIR": str(runtime)}
+    env = {**tool_env(), "JUPYTER_RUNTIME_DIR": str(runtime)}
     args = [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}"]
     if os.geteuid() == 0:

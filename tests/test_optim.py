@@ -112,33 +112,23 @@ ADAM_DECOUPLED_CONFIGS = list(grid(amsgrad=[False, True], weight_decay=[0.1],
                                    decoupled_weight_decay=[True]))
 
 
-@pytest.mark.parametrize("config", SGD_CONFIGS)
-def test_sgd_trajectory_matches_torch(config):
-    opt, topt, _, tparams = run_both(optim.SGD, torch.optim.SGD, dict(lr=0.05, **config))
-    assert_state_matches(opt, topt, tparams)
+# (lib optimizer, torch optimizer, learning rate, configurations): one row per optimizer.
+TRAJECTORY_CASES = [
+    pytest.param(lib_cls, torch_cls, lr, config.values[0], id=f"{lib_cls.__name__}-{config.id}")
+    for lib_cls, torch_cls, lr, configs in [
+        (optim.SGD, torch.optim.SGD, 0.05, SGD_CONFIGS),
+        (optim.Adagrad, torch.optim.Adagrad, 0.2, ADAGRAD_CONFIGS),
+        (optim.RMSprop, torch.optim.RMSprop, 0.01, RMSPROP_CONFIGS),
+        (optim.Adam, torch.optim.Adam, 0.05, ADAM_CONFIGS + ADAM_DECOUPLED_CONFIGS),
+        (optim.AdamW, torch.optim.AdamW, 0.05, ADAM_CONFIGS),
+    ]
+    for config in configs
+]
 
 
-@pytest.mark.parametrize("config", ADAGRAD_CONFIGS)
-def test_adagrad_trajectory_matches_torch(config):
-    opt, topt, _, tparams = run_both(optim.Adagrad, torch.optim.Adagrad, dict(lr=0.2, **config))
-    assert_state_matches(opt, topt, tparams)
-
-
-@pytest.mark.parametrize("config", RMSPROP_CONFIGS)
-def test_rmsprop_trajectory_matches_torch(config):
-    opt, topt, _, tparams = run_both(optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01, **config))
-    assert_state_matches(opt, topt, tparams)
-
-
-@pytest.mark.parametrize("config", ADAM_CONFIGS + ADAM_DECOUPLED_CONFIGS)
-def test_adam_trajectory_matches_torch(config):
-    opt, topt, _, tparams = run_both(optim.Adam, torch.optim.Adam, dict(lr=0.05, **config))
-    assert_state_matches(opt, topt, tparams)
-
-
-@pytest.mark.parametrize("config", ADAM_CONFIGS)
-def test_adamw_trajectory_matches_torch(config):
-    opt, topt, _, tparams = run_both(optim.AdamW, torch.optim.AdamW, dict(lr=0.05, **config))
+@pytest.mark.parametrize("lib_cls, torch_cls, lr, config", TRAJECTORY_CASES)
+def test_trajectory_matches_torch(lib_cls, torch_cls, lr, config):
+    opt, topt, _, tparams = run_both(lib_cls, torch_cls, dict(lr=lr, **config))
     assert_state_matches(opt, topt, tparams)
 
 

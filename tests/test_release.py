@@ -2,7 +2,6 @@
 no hidden test; and each notebook's points table says what its metadata grades."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.synthetic import copy_course
+from grading.synthetic import copy_course, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -27,7 +26,7 @@ def comparable(nb) -> list[tuple]:
 def fresh_release(tmp_path_factory) -> Path:
     """solutions/ released again, in a private copy of the course (the real gradebook untouched)."""
     course = copy_course(tmp_path_factory.mktemp("release"))
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = tool_env()
     for assignment in ASSIGNMENTS:
         run = subprocess.run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"],
                              cwd=course, env=env, capture_output=True, text=True, timeout=300)
