@@ -40,12 +40,19 @@ def toc_parts() -> list[tuple[str, list[str]]]:
 
 
 PAGES = [doc for _, docs in toc_parts() for doc in docs]
+NOTEBOOK_PAGE = "book/backprop/03-worked-example"
+# This clone may have no public remote; the test build is given one so that the repository and
+# launch buttons are built and their links can be checked (book/_ext/course_build.py).
+EXAMPLE_REPOSITORY = "https://github.com/nn-course/foundations"
+EXAMPLE_HUB = "https://hub.example.edu"
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["execute"]["execute_notebooks"] = "off"
+    config.setdefault("repository", {})["url"] = EXAMPLE_REPOSITORY
+    config["launch_buttons"]["jupyterhub_url"] = EXAMPLE_HUB
     config["sphinx"]["local_extensions"] = {
         name: str(ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()
     }
@@ -168,6 +175,24 @@ def test_math_is_rendered_somewhere(browser, site_server, built_site):
     browser.get(f"{site_server}/{PAGES[0]}.html")
     report = browser.execute_async_script(INSPECT_PAGE)
     assert report["mjxCount"] > 0, "MathJax rendered nothing on the first page"
+
+
+def test_notebook_page_links_to_repository_and_launches_jupyterlab(browser, site_server, built_site):
+    from urllib.parse import parse_qs
+
+    browser.get(f"{site_server}/{NOTEBOOK_PAGE}.html")
+    links = browser.execute_async_script(INSPECT_PAGE)["links"]
+    notebook = f"{NOTEBOOK_PAGE}.ipynb"
+    assert EXAMPLE_REPOSITORY in links, "no repository button"
+    assert f"{EXAMPLE_REPOSITORY}/issues/new" in [link.split("?")[0] for link in links], "no issues button"
+    assert f"https://mybinder.org/v2/gh/nn-course/foundations/main?urlpath=lab/tree/{notebook}" in links
+    hub = [urlsplit(link) for link in links if link.startswith(EXAMPLE_HUB)]
+    assert hub, "no JupyterHub launch button"
+    query = parse_qs(hub[0].query)
+    assert hub[0].path == "/hub/user-redirect/git-pull"  # nbgitpuller clones the course, opens the page
+    assert query["repo"] == [EXAMPLE_REPOSITORY] and query["branch"] == ["main"]
+    assert query["urlpath"] == [f"lab/tree/foundations/{notebook}"]
+    assert f"{site_server}/_sources/{notebook}" in links, "no download button for the notebook"
 
 
 def test_search_finds_a_topic(browser, site_server):

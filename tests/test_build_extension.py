@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -60,3 +61,58 @@ def test_failed_build_does_not_store_the_fingerprint(ext, tmp_path):
     app = fake_app(tmp_path)
     ext.remember_fingerprint(app, RuntimeError("build failed"))
     assert not (tmp_path / "_build" / ".lib_fingerprint").exists()
+
+
+@pytest.mark.parametrize("remote, url", [
+    ("https://github.com/nn-course/foundations.git", "https://github.com/nn-course/foundations"),
+    ("https://github.com/nn-course/foundations", "https://github.com/nn-course/foundations"),
+    ("git@github.com:nn-course/foundations.git", "https://github.com/nn-course/foundations"),
+    ("ssh://git@gitlab.com/nn-course/foundations.git", "https://gitlab.com/nn-course/foundations"),
+    ("https://bitbucket.org/nn-course/foundations/", "https://bitbucket.org/nn-course/foundations"),
+    ("/work/main", None),                                   # a local clone: nothing public to link
+    ("https://git.internal.example/nn-course/foundations", None),
+    ("", None),
+])
+def test_public_web_url_of_a_remote(ext, remote, url):
+    assert ext.public_web_url(remote) == url
+
+
+def theme_config(**options):
+    launch = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org",
+              "jupyterhub_url": "https://hub.example.edu"}
+    return SimpleNamespace(html_theme_options={"launch_buttons": launch, **options})
+
+
+def test_buttons_point_at_the_origin_remote(ext, monkeypatch):
+    monkeypatch.setattr(ext, "origin_remote", lambda root: "git@github.com:nn-course/foundations.git")
+    config = theme_config()
+    ext.point_buttons_at_repository(None, config)
+    options = config.html_theme_options
+    assert options["repository_url"] == "https://github.com/nn-course/foundations"
+    assert options["use_repository_button"] and options["use_issues_button"]
+    assert options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+
+
+def test_configured_repository_wins_over_the_remote(ext, monkeypatch):
+    monkeypatch.setattr(ext, "origin_remote", lambda root: "https://github.com/a-fork/foundations")
+    config = theme_config(repository_url="https://github.com/nn-course/foundations")
+    ext.point_buttons_at_repository(None, config)
+    assert config.html_theme_options["repository_url"] == "https://github.com/nn-course/foundations"
+
+
+def test_without_a_public_repository_the_buttons_are_left_out(ext, monkeypatch):
+    monkeypatch.setattr(ext, "origin_remote", lambda root: "/srv/git/foundations")
+    config = theme_config()
+    ext.point_buttons_at_repository(None, config)
+    options = config.html_theme_options
+    assert "repository_url" not in options
+    assert not options["use_repository_button"] and not options["use_issues_button"]
+    assert options["launch_buttons"] == {"notebook_interface": "jupyterlab"}
+
+
+def test_origin_remote_of_a_clone(ext, tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert ext.origin_remote(tmp_path) == ""
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
+                    "https://github.com/nn-course/foundations.git"], check=True)
+    assert ext.origin_remote(tmp_path) == "https://github.com/nn-course/foundations.git"

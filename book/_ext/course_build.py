@@ -9,11 +9,18 @@
 2. **Math without a network.** MathJax is served from the site itself: the copy shipped by the
    PyPI package ``django-static-mathjax`` (no Django needed; it is only the MathJax files) is
    copied into ``_static/mathjax`` and Sphinx's ``mathjax_path`` points at it.
+3. **Buttons that point at the course's own repository.** The repository button and the launch
+   buttons (Binder, the course's JupyterHub) need the public repository's URL. It is taken from
+   ``repository.url`` in ``_config.yml`` when set there, else from the clone's ``origin`` remote
+   when that is on GitHub, GitLab or Bitbucket (so a fork's site points at the fork). A clone with
+   no public remote builds without those buttons instead of with broken links, and says so.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
+import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -92,8 +99,49 @@ def serve_mathjax_locally(app: Sphinx, config) -> None:
     config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
 
 
+PUBLIC_REMOTE = re.compile(
+    r"(?:https://|ssh://git@|git@)(?P<host>github\.com|gitlab\.com|bitbucket\.org)[/:]"
+    r"(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?"
+)
+LAUNCH_PROVIDERS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url")
+
+
+def public_web_url(remote: str) -> str | None:
+    """The https address of a GitHub/GitLab/Bitbucket remote (https or ssh form); else None."""
+    match = PUBLIC_REMOTE.fullmatch(remote.strip())
+    if match is None:
+        return None
+    return f"https://{match['host']}/{match['owner']}/{match['repo']}"
+
+
+def origin_remote(root: Path) -> str:
+    """``git remote get-url origin`` in root, or "" when there is no git or no such remote."""
+    try:
+        run = subprocess.run(["git", "-C", str(root), "remote", "get-url", "origin"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return run.stdout.strip() if run.returncode == 0 else ""
+
+
+def point_buttons_at_repository(app: Sphinx, config) -> None:
+    """Fill repository_url from the origin remote; without a repository, drop its buttons."""
+    options = config.html_theme_options
+    url = options.get("repository_url") or public_web_url(origin_remote(ROOT))
+    launch = options.get("launch_buttons", {})
+    if url:
+        # Set, not defaulted: jupyter-book's defaults already say false for both.
+        options.update(repository_url=url, use_repository_button=True, use_issues_button=True)
+        return
+    options["use_repository_button"] = options["use_issues_button"] = False
+    options["launch_buttons"] = {k: v for k, v in launch.items() if k not in LAUNCH_PROVIDERS}
+    logger.info("no public repository (repository.url in _config.yml, or a GitHub/GitLab/Bitbucket "
+                "origin remote): building without the repository and launch buttons")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", serve_mathjax_locally)
+    app.connect("config-inited", point_buttons_at_repository)
     app.connect("builder-inited", empty_cache_if_lib_changed)
     app.connect("env-get-outdated", outdate_every_page)
     app.connect("build-finished", remember_fingerprint)
