@@ -25,6 +25,9 @@ c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
 # A cell that runs longer than this is interrupted and scores 0; the rest of the notebook goes on.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+# Kernels talk to nbgrader over CurveZMQ-encrypted TCP (ipykernel's kernelspec declares support);
+# without it every kernel prints "running over TCP without encryption" on the terminal.
+c.KernelManager.transport_encryption = "auto"
 
 # nbgrader scores a test cell 0 when anything reaches stderr. A warning from numpy or torch (say
 # an overflow in exp for an input of 1e4) is not a wrong answer: stderr output made only of
