@@ -86,7 +86,8 @@ summary: $(STAMP) need-assignment
 # Students.
 ## JupyterLab on the exercises, served on 127.0.0.1.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises \
+		--KernelManager.transport_encryption=auto
 
 ## This list.
 help:

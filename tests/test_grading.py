@@ -171,6 +171,11 @@ def test_files_that_are_not_notebooks_are_reported_and_the_rest_graded(graded_cl
     assert "broken" not in got and "full" in got
 
 
+def test_autograde_output_is_free_of_kernel_transport_warnings(graded_class):
+    progress = graded_class[1]
+    assert "without encryption" not in progress.stdout + progress.stderr
+
+
 def test_feedback_holds_no_hidden_test_source(graded_class, course):
     subs, _, _ = graded_class
     hidden = [line.strip() for c in subs.source.cells if "BEGIN HIDDEN TESTS" in c.source

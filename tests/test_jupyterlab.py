@@ -58,7 +58,8 @@ def lab(tmp_path_factory):
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
     env = {**tool_env(), "JUPYTER_RUNTIME_DIR": str(runtime)}
     args = [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}"]
+            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}",
+            "--KernelManager.transport_encryption=auto"]  # as `make lab` starts it
     if os.geteuid() == 0:
         args.append("--allow-root")
     log = (tmp_path_factory.mktemp("lab-log") / "jupyter.log").open("w")
@@ -74,7 +75,7 @@ def lab(tmp_path_factory):
                 assert server.poll() is None, f"jupyter lab exited: see {log.name}"
                 assert time.monotonic() < deadline, "jupyter lab did not answer within 120 s"
                 time.sleep(0.5)
-        client.course = course
+        client.course, client.log = course, Path(log.name)
         yield client
     finally:
         os.kill(server.pid, signal.SIGTERM)
@@ -149,6 +150,7 @@ def test_a_solved_exercise_runs_clean_in_the_servers_kernel_and_validates(lab):
     result = lab.request("/assignments/validate", "POST", {"path": path}, form=True)
     assert result["success"] is True, result
     assert not result["value"].get("failed") and not result["value"].get("errors"), result["value"]
+    assert "without encryption" not in lab.log.read_text(), "the kernel ran over unencrypted TCP"
 
 
 def test_the_blank_exercise_fails_its_tests_and_validate_says_so(lab):
