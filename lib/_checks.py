@@ -6,6 +6,7 @@ kept here, in one place, so that every public function speaks the same way.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Iterable
 
 import numpy as np
@@ -150,3 +151,12 @@ def reduce_grad(grad: np.ndarray, reduction: str, n_terms: int | None = None) ->
     if reduction == "mean":
         return grad / max(grad.size if n_terms is None else n_terms, 1)
     return grad
+
+
+def as_generator(rng) -> np.random.Generator:
+    """A numpy Generator from a Generator, an int seed or None (fresh entropy)."""
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise TypeError(f"rng must be a np.random.Generator, an int seed or None, got {type(rng).__name__}")

@@ -49,6 +49,7 @@ from lib._checks import (
     check_nonnegative,
     check_positive,
     check_probabilities,
+    check_reduction,
     check_same_shape,
     reduce,
     reduce_grad,
@@ -66,24 +67,30 @@ __all__ = [
     "PROB_EPS",
     # regression
     "mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad", "log_cosh", "log_cosh_grad",
+    "pinball", "pinball_grad",
     # classification
     "bce", "bce_grad", "bce_with_logits", "bce_with_logits_grad", "weighted_bce",
     "weighted_bce_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad",
     "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad",
     "cross_entropy", "cross_entropy_grad", "smooth_labels", "nll", "nll_grad",
     "multilabel_bce", "multilabel_bce_grad", "multilabel_bce_with_logits",
-    "kl_divergence", "kl_divergence_grad", "focal", "focal_grad",
+    "kl_divergence", "kl_divergence_grad", "js_divergence", "focal", "focal_grad",
+    "generalized_cross_entropy", "generalized_cross_entropy_grad", "softmax_focal",
     # margin and metric learning
     "hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive",
     "triplet", "info_nce", "cosine_embedding", "dice", "jaccard",
+    # ranking and sequences
+    "margin_ranking", "margin_ranking_grad", "bpr", "bpr_grad", "listnet", "listnet_grad",
+    "ctc", "ctc_collapse",
     # generative
     "gan_discriminator", "gan_generator", "wasserstein_critic", "wasserstein_generator",
-    "vae_kl", "vae_loss", "diffusion_loss",
+    "wasserstein_1d", "gradient_penalty", "vae_kl", "vae_loss", "diffusion_loss",
     # reinforcement learning
     "td_target", "td_loss", "policy_gradient", "actor_critic", "ppo_clip",
     # regularization
     "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad",
-    "elastic_net", "elastic_net_grad",
+    "elastic_net", "elastic_net_grad", "orthogonality_penalty", "orthogonality_penalty_grad",
+    "spectral_norm",
 ]
 
 
@@ -268,6 +275,35 @@ def log_cosh_grad(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -
     """d log_cosh / d pred = tanh(pred - target)."""
     pred, target = _broadcast_pair(pred=pred, target=target)
     return _elementwise_grad(np.tanh(pred - target), reduction, pred.shape)
+
+
+def pinball(pred: ArrayLike, target: ArrayLike, tau: float = 0.5, reduction: str = "mean") -> np.ndarray:
+    """Pinball (quantile) loss at level tau in (0, 1). With the residual r = target - pred:
+
+        l_i = tau * r_i        if r_i >= 0  (under-prediction costs tau per unit)
+              (tau - 1) * r_i  if r_i < 0   (over-prediction costs 1 - tau per unit)
+
+    Its minimiser over a constant prediction is the tau-quantile of the targets (tau = 0.5: the
+    median, and the loss is half the MAE). ``"mean"`` averages over all elements (torch has no
+    pinball loss).
+    """
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    tau = _real(tau, "tau")
+    if not 0 < tau < 1:
+        raise ValueError(f"tau must be in (0, 1), got {tau!r}")
+    r = target - pred
+    return reduce(np.maximum(tau * r, (tau - 1) * r), reduction)
+
+
+def pinball_grad(pred: ArrayLike, target: ArrayLike, tau: float = 0.5, reduction: str = "mean") -> np.ndarray:
+    """d pinball / d pred = -tau where target > pred, 1 - tau where target < pred, 0 where equal."""
+    pred, target = _broadcast_pair(pred=pred, target=target)
+    tau = _real(tau, "tau")
+    if not 0 < tau < 1:
+        raise ValueError(f"tau must be in (0, 1), got {tau!r}")
+    r = target - pred
+    grad = np.where(r > 0, -tau, np.where(r < 0, 1 - tau, 0.0)).astype(r.dtype)
+    return _elementwise_grad(grad, reduction, pred.shape)
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,6 +627,28 @@ def kl_divergence_grad(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> n
     return reduce_grad(grad, reduction, grad[..., 0].size)
 
 
+def js_divergence(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Jensen-Shannon divergence over the last axis, in nats:
+
+        JS(p || q) = 1/2 D_KL(p || m) + 1/2 D_KL(q || m),   m = (p + q) / 2
+
+    Symmetric, 0 for p = q and at most log 2 (reached when p and q have disjoint supports). It
+    is what the original GAN's minimax game measures: with the best discriminator
+    D*(x) = p(x) / (p(x) + q(x)), the game's value E_p log D* + E_q log(1 - D*) equals
+    2 JS(p || q) - log 4. ``p`` and ``q`` of the same shape (..., C), entries in [0, 1];
+    terms with p_c = 0 (or q_c = 0) are 0, and m_c >= p_c / 2 > 0 wherever p_c > 0, so no
+    clipping is needed. ``"none"`` is one value per distribution, ``"mean"`` averages them.
+    """
+    p, q = _distribution_pair(p, q, "p", "q")
+    m = (p + q) / 2
+
+    def kl_to_m(a: np.ndarray) -> np.ndarray:
+        safe = np.where(a > 0, a, 1)
+        return np.where(a > 0, a * np.log(safe / np.where(a > 0, m, 1)), 0).sum(axis=-1)
+
+    return reduce(0.5 * kl_to_m(p) + 0.5 * kl_to_m(q), reduction)
+
+
 def _focal_parts(p, y, gamma, alpha):
     p, y = _prob_pair(p, y)
     gamma = _real(gamma, "gamma")
@@ -643,6 +701,93 @@ def focal_grad(
         one_minus**gamma * (pc - y) / (pc * (1 - pc)) - gamma * (2 * y - 1) * one_minus ** (gamma - 1) * ce
     )
     return _elementwise_grad(grad, reduction, p.shape)
+
+
+def _gce_parts(logits, labels, q):
+    (logits,) = _arrays(logits=logits)
+    _check_class_axis(logits, "logits")
+    labels = _labels_for(labels, logits)
+    q = _real(q, "q")
+    check_in_range(q, "q", 0.0, 1.0)
+    if q == 0:
+        raise ValueError("q must be in (0, 1], got 0.0; q -> 0 is cross_entropy: call that instead")
+    log_p = log_softmax(logits, axis=-1)
+    log_p_y = np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
+    return logits, labels, q, log_p, log_p_y
+
+
+def generalized_cross_entropy(
+    logits: ArrayLike, labels: ArrayLike, q: float = 0.7, reduction: str = "mean"
+) -> np.ndarray:
+    """Generalized cross-entropy (Zhang & Sabuncu 2018), a loss robust to noisy labels.
+
+        l_n = (1 - p_y^q) / q,    p_y = softmax(z_n)_{labels_n}
+
+    ``q`` in (0, 1]. As q -> 0 it tends to the cross-entropy -log p_y; q = 1 gives 1 - p_y,
+    which is half the L1 distance between softmax(z) and the one-hot target (the "MAE" loss of
+    the paper). The loss is bounded by 1/q, so one example the model believes to be mislabelled
+    (p_y near 0) cannot dominate the mean. Computed as ``-expm1(q log p_y) / q`` with
+    ``log_softmax``: accurate for small q and for extreme logits. ``logits`` (N, C) (any
+    (..., C), class axis last), ``labels`` (N,) integers in [0, C). ``"none"`` is per sample;
+    ``"mean"`` averages over samples. torch has no GCE (the tests write it from torch ops).
+    """
+    _, _, q, _, log_p_y = _gce_parts(logits, labels, q)
+    return reduce(-np.expm1(q * log_p_y) / q, reduction)
+
+
+def generalized_cross_entropy_grad(
+    logits: ArrayLike, labels: ArrayLike, q: float = 0.7, reduction: str = "mean"
+) -> np.ndarray:
+    """d gce / d logits = p_y^q (softmax(z) - one_hot(labels)), divided by N for ``"mean"``.
+
+    The cross-entropy gradient ``softmax(z) - one_hot``, weighted by p_y^q: examples whose
+    label the model finds unlikely (p_y near 0) get a small weight, where cross-entropy gives
+    them the largest gradient.
+    """
+    logits, labels, q, log_p, log_p_y = _gce_parts(logits, labels, q)
+    one_hot = _one_hot(labels, logits.shape[-1], logits.dtype)
+    grad = np.exp(q * log_p_y)[..., None] * (np.exp(log_p) - one_hot)
+    return reduce_grad(grad, reduction, labels.size)
+
+
+def softmax_focal(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    gamma: float = 2.0,
+    alpha: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    """Multi-class focal loss on logits: ``focal`` with p_t the softmax probability of the label.
+
+        p_t = softmax(z_n)_{labels_n},   l_n = -alpha_t (1 - p_t)^gamma log p_t
+
+    ``alpha`` is None (alpha_t = 1), one number (a global scale, as in the notes' ``FocalLoss``
+    code), or one weight per class, shape (C,), with alpha_t = alpha[labels_n]; all >= 0.
+    gamma = 0 and alpha = None give ``cross_entropy``. For two classes with logits [0, z] and
+    alpha = [1 - a, a], it is ``focal(sigmoid(z), y, gamma, alpha=a)``. log p_t comes from
+    ``log_softmax`` and 1 - p_t from ``-expm1(log p_t)``, so extreme logits are exact.
+    ``logits`` (N, C) (any (..., C)), ``labels`` (N,) in [0, C), ``gamma >= 0``. ``"none"`` is
+    per sample; ``"mean"`` averages over samples.
+    """
+    (logits,) = _arrays(logits=logits)
+    n_classes = _check_class_axis(logits, "logits")
+    labels = _labels_for(labels, logits)
+    gamma = _real(gamma, "gamma")
+    check_nonnegative(gamma, "gamma")
+    alpha_t = 1
+    if alpha is not None:
+        (alpha,) = _arrays(alpha=alpha)
+        check_nonnegative(alpha, "alpha")
+        if alpha.ndim == 0:
+            alpha_t = alpha.astype(logits.dtype)
+        elif alpha.shape == (n_classes,):
+            alpha_t = alpha.astype(logits.dtype)[labels]
+        else:
+            raise ValueError(
+                f"alpha must be one number or one weight per class, shape ({n_classes},); got {alpha.shape}"
+            )
+    log_p_t = np.take_along_axis(log_softmax(logits, axis=-1), labels[..., None], axis=-1)[..., 0]
+    return reduce(-alpha_t * (-np.expm1(log_p_t)) ** gamma * log_p_t, reduction)
 
 
 # --------------------------------------------------------------------------------------------
@@ -845,6 +990,235 @@ def jaccard(p: ArrayLike, y: ArrayLike, smooth: float = 1.0, reduction: str = "m
 
 
 # --------------------------------------------------------------------------------------------
+# Ranking (pairs and lists of scores)
+# --------------------------------------------------------------------------------------------
+
+def _ranking_pair(x1, x2, y):
+    x1, x2, y = _broadcast_pair(x1=x1, x2=x2, y=y)
+    check_binary(y, "y", (-1.0, 1.0))
+    return x1, x2, y
+
+
+def margin_ranking(
+    x1: ArrayLike, x2: ArrayLike, y: ArrayLike, margin: float = 0.0, reduction: str = "mean"
+) -> np.ndarray:
+    """Pairwise margin ranking loss, as ``F.margin_ranking_loss``:
+
+        l_i = max(0, -y_i (x1_i - x2_i) + margin)
+
+    ``x1``, ``x2`` raw scores of two items; ``y_i = +1`` says x1_i should be ranked above x2_i,
+    ``y_i = -1`` the reverse; ``margin >= 0`` (torch's default 0). The loss is zero once the
+    right score leads by at least ``margin``. With x1 the score of a preferred item, x2 that of
+    a less preferred one and y = 1, it is a hinge on the score difference:
+    max(0, margin - (x1 - x2)). Shapes broadcast; ``"mean"`` averages over pairs.
+    """
+    x1, x2, y = _ranking_pair(x1, x2, y)
+    margin = _margin(margin)
+    return reduce(np.maximum(0, -y * (x1 - x2) + margin), reduction)
+
+
+def margin_ranking_grad(
+    x1: ArrayLike, x2: ArrayLike, y: ArrayLike, margin: float = 0.0, reduction: str = "mean"
+) -> np.ndarray:
+    """d margin_ranking / d x1 = -y where -y (x1 - x2) + margin > 0, else 0 (0 at the kink).
+
+    The derivative with respect to x2 is the negative of this (when x1 and x2 have one shape).
+    """
+    x1, x2, y = _ranking_pair(x1, x2, y)
+    margin = _margin(margin)
+    active = -y * (x1 - x2) + margin > 0
+    return _elementwise_grad(np.where(active, -y, 0.0), reduction, x1.shape)
+
+
+def bpr(pos_scores: ArrayLike, neg_scores: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Bayesian Personalised Ranking loss (Rendle et al. 2009):
+
+        l_i = -log sigma(pos_i - neg_i) = softplus(neg_i - pos_i)
+
+    ``pos_scores`` the scores of items a user preferred (e.g. interacted with), ``neg_scores``
+    those of items the user did not; shapes broadcast. The logistic loss of the score
+    difference: the log-likelihood that the preferred item is ranked first. Computed with
+    ``softplus`` (no overflow). ``"mean"`` averages over pairs.
+    """
+    pos_scores, neg_scores = _broadcast_pair(pos_scores=pos_scores, neg_scores=neg_scores)
+    return reduce(softplus(neg_scores - pos_scores), reduction)
+
+
+def bpr_grad(pos_scores: ArrayLike, neg_scores: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d bpr / d pos = -sigma(neg - pos) (and d bpr / d neg is its negative)."""
+    pos_scores, neg_scores = _broadcast_pair(pos_scores=pos_scores, neg_scores=neg_scores)
+    return _elementwise_grad(-sigmoid(neg_scores - pos_scores), reduction, pos_scores.shape)
+
+
+def _score_lists(scores, relevance):
+    scores, relevance = _arrays(scores=scores, relevance=relevance)
+    check_same_shape(scores=scores, relevance=relevance)
+    _check_class_axis(scores, "scores")
+    return scores, relevance
+
+
+def listnet(scores: ArrayLike, relevance: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """ListNet loss (top-one form, Cao et al. 2007): a cross-entropy between two softmaxes.
+
+        l_n = -sum_j softmax(relevance_n)_j log softmax(scores_n)_j
+
+    ``scores`` and ``relevance`` of the same shape (..., L): one list of L items per row (the
+    item axis last). The true relevances become a target distribution over the items, the
+    scores a predicted one. Equal to ``F.cross_entropy(scores, softmax(relevance))`` (soft
+    targets). ``"none"`` is per list; ``"mean"`` averages over lists.
+    """
+    scores, relevance = _score_lists(scores, relevance)
+    return reduce(-(softmax(relevance) * log_softmax(scores)).sum(axis=-1), reduction)
+
+
+def listnet_grad(scores: ArrayLike, relevance: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d listnet / d scores = softmax(scores) - softmax(relevance) (divided by the number of
+    lists for ``"mean"``)."""
+    scores, relevance = _score_lists(scores, relevance)
+    grad = softmax(scores) - softmax(relevance)
+    return reduce_grad(grad, reduction, grad[..., 0].size)
+
+
+# --------------------------------------------------------------------------------------------
+# Sequences: CTC
+# --------------------------------------------------------------------------------------------
+
+def _index_array(x, name: str) -> np.ndarray:
+    """Non-negative integers (labels, lengths) as an int64 array."""
+    arr = np.asarray(x)
+    if arr.size == 0 and arr.dtype.kind == "f":  # np.asarray([]) is float64
+        arr = arr.astype(np.int64)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    check_nonnegative(arr, name)
+    return arr
+
+
+def _int_scalar(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    return int(value)
+
+
+def ctc_collapse(path: ArrayLike, blank: int = 0) -> list[int]:
+    """The CTC collapsing map B: merge runs of repeated labels, then remove the blanks.
+
+    With '-' the blank, B(a a - a b b -) = a a b: the blank between the two a's keeps them apart.
+    ``path`` a 1-D sequence of class indices, one per time step; returns the labels as a list.
+    """
+    path = _index_array(path, "path")
+    check_ndim(path, "path", 1, "one class index per time step")
+    blank = _int_scalar(blank, "blank")
+    out, previous = [], None
+    for label in path.tolist():
+        if label != previous and label != blank:
+            out.append(label)
+        previous = label
+    return out
+
+
+def _ctc_nll(log_probs: np.ndarray, target: np.ndarray, blank: int) -> np.ndarray:
+    """-log p(target | log_probs) for one sequence: log_probs (T, C), target (S,)."""
+    extended = np.full(2 * target.size + 1, blank)  # blank, y_1, blank, y_2, ..., y_S, blank
+    extended[1::2] = target
+    # a path may jump from s-2 to s over a blank unless that would merge two equal labels
+    skip = np.zeros(extended.size, dtype=bool)
+    skip[2:] = (extended[2:] != blank) & (extended[2:] != extended[:-2])
+    minus_inf = np.full(2, -np.inf, dtype=log_probs.dtype)
+    alpha = np.full(extended.size, -np.inf, dtype=log_probs.dtype)
+    alpha[:2] = log_probs[0, extended[:2]]  # start on the first blank or the first label
+    for t in range(1, log_probs.shape[0]):
+        from_prev = np.concatenate([minus_inf[:1], alpha])[:-1]   # alpha[s - 1]
+        from_skip = np.where(skip, np.concatenate([minus_inf, alpha])[:-2], -np.inf)  # alpha[s - 2]
+        alpha = np.logaddexp(np.logaddexp(alpha, from_prev), from_skip) + log_probs[t, extended]
+    return -np.logaddexp(alpha[-1], alpha[-2] if extended.size > 1 else -np.inf)
+
+
+def _ctc_targets(targets, target_lengths, n: int) -> list[np.ndarray]:
+    """One 1-D label array per sequence, from padded (N, S) or concatenated 1-D targets."""
+    targets = _index_array(targets, "targets")
+    check_ndim(targets, "targets", (1, 2), "(N, S) padded, or 1-D concatenated")
+    if targets.ndim == 2:
+        if targets.shape[0] != n:
+            raise ValueError(f"targets must have {n} rows (one per sequence); got shape {targets.shape}")
+        lengths = np.full(n, targets.shape[1]) if target_lengths is None else _index_array(
+            target_lengths, "target_lengths")
+        if lengths.shape != (n,) or np.any(lengths > targets.shape[1]):
+            raise ValueError(
+                f"target_lengths must be {n} lengths <= {targets.shape[1]}; got {lengths.tolist()}")
+        return [row[:k] for row, k in zip(targets, lengths)]
+    if target_lengths is None:
+        if n != 1:
+            raise ValueError("target_lengths is required with 1-D (concatenated) targets")
+        return [targets]
+    lengths = _index_array(target_lengths, "target_lengths")
+    if lengths.shape != (n,) or lengths.sum() != targets.size:
+        raise ValueError(
+            f"target_lengths must be {n} lengths summing to len(targets) = {targets.size}; "
+            f"got {lengths.tolist()}")
+    return np.split(targets, np.cumsum(lengths)[:-1])
+
+
+def ctc(
+    log_probs: ArrayLike,
+    targets: ArrayLike,
+    input_lengths: ArrayLike | None = None,
+    target_lengths: ArrayLike | None = None,
+    blank: int = 0,
+    reduction: str = "mean",
+) -> np.ndarray:
+    """Connectionist temporal classification loss (Graves et al. 2006), as ``F.ctc_loss``.
+
+    With B the collapsing map of ``ctc_collapse`` (merge repeats, drop blanks),
+
+        l_n = -log sum_{paths pi of length T_n with B(pi) = y_n} prod_t p_t(pi_t | x_n),
+
+    computed by the forward (alpha) recursion in log space over the extended target
+    (blank, y_1, blank, y_2, ..., y_S, blank), in O(T S) steps instead of a sum over C^T paths.
+
+    ``log_probs`` (T, N, C): log-probabilities (a log_softmax over the C classes, so every entry
+    <= 0) for T time steps of N sequences, or (T, C) for one sequence. ``targets`` (N, S)
+    padded label sequences, or 1-D: all targets concatenated (or one sequence's labels); labels
+    in [0, C) and not ``blank``. ``input_lengths`` (N,) frames T_n in [1, T] of each sequence
+    (default all T); ``target_lengths`` (N,) labels S_n of each target (default S; required for
+    concatenated targets). A target the T_n frames cannot produce (it needs S_n frames plus one
+    blank between each pair of equal neighbours) gives +inf, as torch with zero_infinity=False.
+    ``"none"`` gives the N losses; ``"sum"`` adds them; ``"mean"``, as torch, divides each loss
+    by its target length (at least 1) and then averages over the batch.
+    """
+    (log_probs,) = _arrays(log_probs=log_probs)
+    check_ndim(log_probs, "log_probs", (2, 3), "(T, N, C), or (T, C) for one sequence")
+    if np.any(np.isnan(log_probs)) or np.any(log_probs > 0):
+        raise ValueError("log_probs must hold log-probabilities (<= 0): pass log_softmax of the logits")
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = log_probs[:, None, :]
+        input_lengths = None if input_lengths is None else np.reshape(input_lengths, (1,))
+        target_lengths = None if target_lengths is None else np.reshape(target_lengths, (1,))
+    n_steps, n, n_classes = log_probs.shape
+    if n_steps < 1 or n_classes < 1:
+        raise ValueError(f"log_probs needs at least one time step and one class; got {log_probs.shape}")
+    blank = _int_scalar(blank, "blank")
+    check_in_range(blank, "blank", 0, n_classes, high_open=True)
+    check_reduction(reduction)
+    seqs = _ctc_targets(targets, target_lengths, n)
+    lengths = np.full(n, n_steps) if input_lengths is None else _index_array(input_lengths, "input_lengths")
+    if lengths.shape != (n,) or np.any(lengths < 1) or np.any(lengths > n_steps):
+        raise ValueError(f"input_lengths must be {n} lengths in [1, {n_steps}]; got {lengths.tolist()}")
+    for i, seq in enumerate(seqs):
+        if np.any(seq >= n_classes) or np.any(seq == blank):
+            raise ValueError(
+                f"targets must hold labels in [0, {n_classes}) other than the blank {blank}; "
+                f"sequence {i} is {seq.tolist()}")
+    losses = np.array([_ctc_nll(log_probs[:k, i], seq, blank)
+                       for i, (k, seq) in enumerate(zip(lengths, seqs))], dtype=log_probs.dtype)
+    if reduction == "mean":
+        return (losses / np.maximum([s.size for s in seqs], 1)).mean().astype(log_probs.dtype)
+    return losses[0] if unbatched and reduction == "none" else reduce(losses, reduction)
+
+
+# --------------------------------------------------------------------------------------------
 # Generative models
 # --------------------------------------------------------------------------------------------
 
@@ -905,6 +1279,52 @@ def wasserstein_generator(c_fake: ArrayLike, reduction: str = "mean") -> np.ndar
     """WGAN generator loss: -mean C(G(z)) (``"none"``: -C(G(z)) per sample)."""
     (c_fake,) = _arrays(c_fake=c_fake)
     return reduce(-c_fake, reduction)
+
+
+def wasserstein_1d(p: ArrayLike, q: ArrayLike, support: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """Wasserstein-1 (earth mover's) distance between distributions on the same 1-D points:
+
+        W1(p, q) = sum_i |F_p(x_i) - F_q(x_i)| (x_{i+1} - x_i),   F = cumulative sum of p or q
+
+    the least total "mass times distance" needed to move the pile of probability p onto q.
+    ``support`` holds the points x_1 < x_2 < ... < x_C (shape (C,), strictly increasing);
+    ``p`` and ``q`` the probabilities at these points, same shape (..., C), entries in [0, 1],
+    each distribution summing to 1. ``"none"`` is one distance per pair, ``"mean"`` averages.
+    """
+    p, q = _distribution_pair(p, q, "p", "q")
+    (x,) = _arrays(support=support)
+    check_ndim(x, "support", 1, "the C points, in increasing order")
+    if x.shape[0] != p.shape[-1]:
+        raise ValueError(
+            f"support has {x.shape[0]} points but p and q have {p.shape[-1]} entries on the last axis"
+        )
+    if np.any(np.diff(x) <= 0):
+        raise ValueError("support must be strictly increasing")
+    for a, name in ((p, "p"), (q, "q")):
+        if not np.allclose(a.sum(axis=-1), 1.0, rtol=0, atol=1e-6):
+            raise ValueError(f"{name} must sum to 1 over its last axis")
+    cdf_gap = np.abs(np.cumsum(p - q, axis=-1))[..., :-1]
+    return reduce((cdf_gap * np.diff(x)).sum(axis=-1), reduction)
+
+
+def gradient_penalty(critic_grads: ArrayLike, lam: float = 10.0, reduction: str = "mean") -> np.ndarray:
+    """WGAN-GP gradient penalty: lam * (||grad_x C(x_hat)||_2 - 1)^2 per sample.
+
+    ``critic_grads`` holds the gradients of the critic's score with respect to its input, one per
+    sample, at the random interpolates x_hat = eps x + (1 - eps) x_fake (eps ~ U(0, 1) per
+    sample): shape (N, ...), the norm is taken over all axes but the first. ``lib`` has no
+    automatic differentiation, so the caller computes these gradients (analytically, or with
+    ``torch.autograd.grad(..., create_graph=True)`` so that the penalty can itself be
+    differentiated with respect to the critic's weights). ``lam >= 0`` (10 in the WGAN-GP
+    paper). ``"mean"`` is lam * E[(||g|| - 1)^2], the term added to the critic loss.
+    """
+    (g,) = _arrays(critic_grads=critic_grads)
+    if g.ndim < 1 or g.shape[0] < 1:
+        raise ValueError(f"critic_grads must have shape (N, ...) with N >= 1; got {g.shape}")
+    lam = _real(lam, "lam")
+    check_nonnegative(lam, "lam")
+    norms = np.sqrt((g.reshape(g.shape[0], -1) ** 2).sum(axis=1))
+    return reduce(lam * (norms - 1) ** 2, reduction)
 
 
 def _latent(mu, log_var) -> tuple[np.ndarray, np.ndarray]:
@@ -1169,3 +1589,61 @@ def elastic_net_grad(w: Weights, lam1: float, lam2: float) -> Weights:
     g1 = _penalty_grad(w, lam1, "lam1", np.sign)
     g2 = _penalty_grad(w, lam2, "lam2", lambda a: 2 * a)
     return [a + b for a, b in zip(g1, g2)] if isinstance(g1, list) else g1 + g2
+
+
+def _weight_matrix(W, name: str = "W") -> np.ndarray:
+    W = as_float_array(W, name)
+    check_ndim(W, name, 2, "a weight matrix, shape (n_in, n_out)")
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"{name} must be finite; it holds NaN or infinity")
+    return W
+
+
+def orthogonality_penalty(W: ArrayLike, lam: float) -> np.ndarray:
+    """Orthogonality penalty lam * ||W^T W - I||_F^2 for a weight matrix ``W`` of shape (n_in, n_out).
+
+    Zero exactly when the columns of ``W`` are orthonormal (possible only for n_in >= n_out);
+    such a layer preserves the length of every input vector. ``lam >= 0``.
+    """
+    W = _weight_matrix(W)
+    lam = _real(lam, "lam")
+    check_nonnegative(lam, "lam")
+    G = W.T @ W - np.eye(W.shape[1], dtype=W.dtype)
+    return np.asarray(lam * np.sum(G * G), dtype=W.dtype)[()]
+
+
+def orthogonality_penalty_grad(W: ArrayLike, lam: float) -> np.ndarray:
+    """4 lam W (W^T W - I), shape of ``W``."""
+    W = _weight_matrix(W)
+    lam = _real(lam, "lam")
+    check_nonnegative(lam, "lam")
+    G = W.T @ W - np.eye(W.shape[1], dtype=W.dtype)
+    return 4 * lam * (W @ G)
+
+
+def spectral_norm(W: ArrayLike, n_iter: int = 50, rng: np.random.Generator | int = 0) -> float:
+    """The spectral norm sigma_max(W), the largest singular value, by power iteration.
+
+    From a random unit vector v (drawn from ``rng``, a Generator or an int seed), repeat
+    ``n_iter`` times: u = W v / ||W v||, v = W^T u / ||W^T u||; return sigma = ||W v||. The error
+    shrinks like (sigma_2 / sigma_1)^(2 n_iter); ``np.linalg.norm(W, 2)`` gives the exact value
+    (from an SVD). Spectral normalisation uses W / sigma_max(W), whose spectral norm is 1.
+    ``W`` is 2-D; a zero matrix has norm 0.
+    """
+    W = _weight_matrix(W).astype(np.float64)
+    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
+        raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
+    if not isinstance(rng, np.random.Generator):
+        if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+            raise TypeError(f"rng must be a np.random.Generator or an int seed, got {rng!r}")
+        rng = np.random.default_rng(rng)
+    v = rng.standard_normal(W.shape[1])
+    v /= np.linalg.norm(v)
+    for _ in range(int(n_iter)):
+        u = W @ v
+        if not np.any(u):
+            return 0.0
+        u /= np.linalg.norm(u)
+        v = W.T @ u
+        v /= np.linalg.norm(v)
+    return float(np.linalg.norm(W @ v))

@@ -27,6 +27,12 @@ Conventions of this module:
       db_l = sum over rows of delta_l         (n_l,)
       delta_{l-1} = (delta_l @ W_l^T) * f'(z_{l-1})
 
+* **Dropout** (optional, ``dropout=p`` in ``forward``, ``gradients`` and ``fit``; default 0, no
+  dropout) zeroes each hidden activation with probability ``p`` during training and scales the
+  kept ones by ``1 / (1 - p)`` ("inverted" dropout, as ``torch.nn.Dropout``): the mask ``m_l`` of
+  hidden layer ``l`` multiplies ``a_l``, and the backward pass multiplies ``delta_l`` by the same
+  mask, ``delta_{l-1} = (delta_l @ W_l^T) * f'(z_{l-1}) * m_{l-1}``. The input and output layers
+  are never dropped, and ``loss``/``predict`` never drop (evaluation). See ``dropout``.
 * **dtype.** Parameters, inputs and every result are float64 (the network is a teaching and
   experiment tool; float64 makes the comparisons with torch and finite differences tight).
   The network owns copies of the arrays it is given; ``parameters()`` returns them by reference,
@@ -43,6 +49,7 @@ from lib import activations as _act
 from lib import losses as _losses
 from lib._checks import (
     as_float_array,
+    as_generator,
     check_finite,
     check_ndim,
     check_positive,
@@ -50,7 +57,7 @@ from lib._checks import (
 )
 from lib.optim import minibatches
 
-__all__ = ["MLP", "LOSSES", "INITS"]
+__all__ = ["MLP", "LOSSES", "INITS", "dropout", "dropout_backward"]
 
 #: the losses ``backward`` and ``loss`` accept
 LOSSES = ("mse", "bce")
@@ -76,6 +83,58 @@ def _as_matrix(x, name: str) -> np.ndarray:
     return arr
 
 
+def _check_rate(p) -> float:
+    """A dropout rate: a real number in [0, 1)."""
+    if isinstance(p, (bool, str, bytes)) or not isinstance(p, numbers.Real):
+        raise TypeError(f"the dropout rate p must be a real number in [0, 1), got {p!r}")
+    if not 0 <= p < 1:
+        raise ValueError(
+            f"the dropout rate p must be in [0, 1) (the probability of zeroing a unit; "
+            f"p = 1 would drop everything), got {p!r}"
+        )
+    return float(p)
+
+
+def dropout(
+    x, p: float, rng: np.random.Generator | int | None = None, training: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inverted dropout: ``(x * mask, mask)``, with ``mask`` of the shape of ``x``.
+
+    In training each entry is kept with probability ``1 - p`` and scaled up::
+
+        mask_i = B_i / (1 - p),   B_i ~ Bernoulli(1 - p) independently,   out = x * mask,
+
+    so every output entry is either 0 or ``x_i / (1 - p)`` (``torch.nn.functional.dropout``) and
+    ``E[out] = x``: nothing needs rescaling at evaluation. With ``training=False`` (or ``p = 0``)
+    the mask is all ones and ``out`` equals ``x``. The backward pass is ``dropout_backward``.
+    ``p`` must be in [0, 1); ``rng`` is a ``np.random.Generator`` (used and advanced), an int seed
+    or ``None`` (unused at evaluation). float32 in gives float32 out.
+    """
+    p = _check_rate(p)
+    x = as_float_array(x, "x")
+    if not training or p == 0:
+        return x.copy(), np.ones_like(x)
+    keep = as_generator(rng).random(x.shape) < 1.0 - p
+    mask = (keep / (1.0 - p)).astype(x.dtype)
+    return x * mask, mask
+
+
+def dropout_backward(grad_out, mask) -> np.ndarray:
+    """The gradient through dropout: ``dL/dx = dL/d(out) * mask`` (the mask of the forward pass).
+
+    ``out = x * mask`` is linear in ``x`` with the mask held fixed, so the dropped entries pass no
+    gradient and the kept ones pass it scaled by ``1 / (1 - p)``. Shapes must be equal.
+    """
+    g = as_float_array(grad_out, "grad_out")
+    m = as_float_array(mask, "mask")
+    if g.shape != m.shape:
+        raise ValueError(f"grad_out has shape {g.shape} but mask has shape {m.shape}; they must be equal")
+    return g * m
+
+
+_dropout = dropout  # MLP's methods take a ``dropout`` rate argument, which shadows the function
+
+
 class MLP:
     """A fully connected feed-forward network ``n_0 -> n_1 -> ... -> n_L``.
 
@@ -89,7 +148,8 @@ class MLP:
 
     After ``forward(X)`` the cache holds ``zs`` (the ``L`` pre-activations ``z_1..z_L``) and
     ``activations`` (``a_0 = X, a_1, ..., a_L``); after ``backward`` also ``deltas``
-    (``dL/dz_1..dL/dz_L``).
+    (``dL/dz_1..dL/dz_L``). ``masks`` holds the dropout masks of the hidden layers of the last
+    ``forward`` (``None`` without dropout).
 
     Raises ``ValueError`` for empty, unchained or non-finite parameters or an unknown activation,
     ``TypeError`` for non-numeric ones.
@@ -141,6 +201,7 @@ class MLP:
         self.zs: list[np.ndarray] | None = None
         self.activations: list[np.ndarray] | None = None
         self.deltas: list[np.ndarray] | None = None
+        self.masks: list[np.ndarray] | None = None
 
     # ----------------------------------------------------------------------------------------
     # construction
@@ -176,12 +237,7 @@ class MLP:
         for i, n in enumerate(sizes):
             if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
                 raise ValueError(f"sizes[{i}] must be a positive integer, got {n!r}")
-        if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-            rng = np.random.default_rng(rng)
-        elif not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"rng must be a np.random.Generator, an int seed or None, got {type(rng).__name__}"
-            )
+        rng = as_generator(rng)
         if isinstance(init, str):
             if init not in INITS:
                 raise ValueError(f"init must be one of {INITS} or a positive number, got {init!r}")
@@ -242,21 +298,29 @@ class MLP:
             )
         return X
 
-    def forward(self, X) -> np.ndarray:
+    def forward(self, X, *, dropout: float = 0.0, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """The output ``a_L`` of shape ``(N, n_L)`` for inputs ``X`` of shape ``(N, n_0)``.
 
         ``z_l = a_{l-1} @ W_l + b_l``, ``a_l = f_l(z_l)``. Keeps ``zs`` and ``activations`` for
-        ``backward``.
+        ``backward``. With ``dropout=p > 0`` (training) every hidden ``a_l`` is replaced by
+        ``a_l * m_l``, ``m_l`` an inverted-dropout mask drawn from ``rng`` (see ``dropout``);
+        ``activations`` then holds the dropped values and ``masks`` the masks.
         """
+        p = _check_rate(dropout)
+        gen = as_generator(rng) if p > 0 else None
         a = self._check_X(X)
-        zs, acts = [], [a]
+        zs, acts, masks = [], [a], []
         for l, (W, b) in enumerate(zip(self.weights, self.biases)):
             f, _ = self._activation(l)
             z = a @ W + b
             a = f(z)
+            if p > 0 and l < self.n_layers - 1:
+                a, mask = _dropout(a, p, gen)
+                masks.append(mask)
             zs.append(z)
             acts.append(a)
         self.zs, self.activations, self.deltas = zs, acts, None
+        self.masks = masks if p > 0 else None
         return a
 
     def predict(self, X) -> np.ndarray:
@@ -325,13 +389,23 @@ class MLP:
             if l > 0:
                 _, f_grad = self._activation(l - 1)
                 delta = (delta @ self.weights[l].T) * f_grad(self.zs[l - 1])
+                if self.masks is not None:
+                    delta = delta * self.masks[l - 1]
         self.deltas = deltas
         norms = np.array([np.linalg.norm(dW) for dW, _ in grads])
         return grads, norms
 
-    def gradients(self, X, Y, loss: str = "mse") -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
-        """``forward(X)`` then ``backward(Y, loss)``."""
-        self.forward(X)
+    def gradients(
+        self,
+        X,
+        Y,
+        loss: str = "mse",
+        *,
+        dropout: float = 0.0,
+        rng: np.random.Generator | int | None = None,
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """``forward(X, dropout=dropout, rng=rng)`` then ``backward(Y, loss)``."""
+        self.forward(X, dropout=dropout, rng=rng)
         return self.backward(Y, loss)
 
     # ----------------------------------------------------------------------------------------
@@ -346,12 +420,16 @@ class MLP:
         loss: str = "mse",
         batch_size: int | None = None,
         rng: np.random.Generator | int | None = None,
+        *,
+        dropout: float = 0.0,
     ) -> np.ndarray:
         """Train with a ``lib.optim`` optimizer built on ``self.parameters()``.
 
         Each epoch runs over ``X, Y`` in mini-batches of ``batch_size`` (shuffled with ``rng``,
         via ``lib.optim.minibatches``) or, for ``batch_size=None``, takes one full-batch step.
-        Returns the loss on the whole of ``(X, Y)`` after each epoch, shape ``(epochs,)``.
+        With ``dropout=p > 0`` each step drops hidden units (masks drawn from ``rng``).
+        Returns the loss on the whole of ``(X, Y)`` after each epoch, without dropout, shape
+        ``(epochs,)``.
         Raises ``ValueError`` if the optimizer does not hold this network's parameters.
         """
         loss = _check_loss(loss)
@@ -364,15 +442,15 @@ class MLP:
                 "the optimizer must be built on this network's parameters, in order: "
                 "e.g. lib.optim.Adam(net.parameters(), lr=...)"
             )
+        _check_rate(dropout)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0], loss)
-        if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-            rng = np.random.default_rng(rng)
+        rng = as_generator(rng)
         history = np.empty(int(epochs))
         for epoch in range(int(epochs)):
             batches = [(X, Y)] if batch_size is None else minibatches(X, Y, batch_size, rng=rng)
             for Xb, Yb in batches:
-                grads, _ = self.gradients(Xb, Yb, loss)
+                grads, _ = self.gradients(Xb, Yb, loss, dropout=dropout, rng=rng)
                 optimizer.step(self.flatten(grads))
             history[epoch] = self.loss(X, Y, loss)
         return history

@@ -59,6 +59,7 @@ from lib import activations as _act
 from lib import losses as _losses
 from lib._checks import (
     as_float_array,
+    as_generator,
     check_finite,
     check_binary,
     check_ndim,
@@ -88,14 +89,6 @@ class ForwardCache:
     a1: np.ndarray
     z2: np.ndarray
     y_hat: np.ndarray
-
-
-def _rng(rng) -> np.random.Generator:
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be a np.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
 def _positive_int(value, name: str) -> int:
@@ -206,7 +199,7 @@ class TwoLayerNet:
         )
         if scale is not None:
             check_positive(scale, "scale")
-        rng = _rng(rng)
+        rng = as_generator(rng)
         s1 = 1 / np.sqrt(n_in) if scale is None else scale
         s2 = 1 / np.sqrt(n_hidden) if scale is None else scale
         W1 = s1 * rng.standard_normal((n_in, n_hidden))
@@ -337,6 +330,20 @@ class TwoLayerNet:
             "b2": delta2.sum(axis=0),
         }
 
+    def input_grad(self, Y) -> np.ndarray:
+        """Gradient of the mean loss at the last ``forward`` with respect to its input ``X``.
+
+        ``dL/dX = delta1 @ W1^T``, shape ``(N, n_in)`` like ``X``: entry ``[n, i]`` is
+        ``sum_j delta1[n, j] W1[i, j]``, the error of every hidden unit that input ``i`` of sample
+        ``n`` feeds, weighted by the connecting weight. This is what a module *before* the network
+        would receive as its output error (training does not need it: ``X`` is data). It runs
+        ``backward(Y)`` (so it also sets ``self.deltas``; the parameters are not touched).
+        Raises ``RuntimeError`` if ``forward`` was not called, ``ValueError`` if ``Y`` does not
+        match its batch.
+        """
+        self.backward(Y)
+        return self.deltas["delta1"] @ self._params["W1"].T
+
     # ------------------------------------------------------------------------------------------
     # training and evaluation
     # ------------------------------------------------------------------------------------------
@@ -373,7 +380,7 @@ class TwoLayerNet:
             )
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
-        rng = _rng(rng)
+        rng = as_generator(rng)
         history: list[float] = []
         for epoch in range(epochs):
             batches = [(X, Y)] if batch_size is None else minibatches(X, Y, batch_size, rng=rng)

@@ -1020,3 +1020,508 @@ BAD_INPUTS = [
 def test_bad_input_raises_naming_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------------------------
+# Jensen-Shannon, Wasserstein-1 and the WGAN-GP gradient penalty (losses_07)
+# --------------------------------------------------------------------------------------------
+
+def _torch_js(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """JS through torch's kl_div (target first as the math has it), one value per row."""
+    m = (p + q) / 2
+    return 0.5 * F.kl_div(torch.log(m), p, reduction="none").sum(-1) + 0.5 * F.kl_div(
+        torch.log(m), q, reduction="none").sum(-1)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_js_divergence_matches_torch_kl_div_to_the_mixture(reduction, rng):
+    p, q = simplex(rng), simplex(rng)
+    assert_close(L.js_divergence(p, q, reduction), treduce(_torch_js(t(p), t(q)), reduction))
+
+
+def test_js_divergence_is_symmetric_zero_on_equal_and_log2_on_disjoint_supports(rng):
+    p, q = simplex(rng), simplex(rng)
+    assert_close(L.js_divergence(p, q, "none"), L.js_divergence(q, p, "none"))
+    assert_close(L.js_divergence(p, p, "none"), np.zeros(N))
+    a = np.array([[0.3, 0.7, 0.0, 0.0], [0.0, 0.0, 0.6, 0.4]])
+    b = np.array([[0.0, 0.0, 0.5, 0.5], [1.0, 0.0, 0.0, 0.0]])
+    assert_close(L.js_divergence(a, b, "none"), [math.log(2), math.log(2)])
+    # half the mass shared: m = (1/4, 1/2, 1/4, 0), each KL to m is (1/2) log 2
+    c = np.array([[0.5, 0.5, 0.0, 0.0]])
+    d = np.array([[0.0, 0.5, 0.5, 0.0]])
+    assert_close(L.js_divergence(c, d, "none"), [0.5 * math.log(2)])
+
+
+def test_js_divergence_is_the_value_of_the_gan_game_at_the_best_discriminator(rng):
+    p, q = simplex(rng, 1, 6)[0], simplex(rng, 1, 6)[0]
+    d_star = p / (p + q)
+    value = float(torch.sum(t(p) * torch.log(t(d_star)) + t(q) * torch.log(1 - t(d_star))))
+    assert_close(2 * L.js_divergence(p, q) - math.log(4), value)
+
+
+def _torch_w1_by_sorting(p_counts: np.ndarray, q_counts: np.ndarray, x: np.ndarray) -> float:
+    """W1 of two empirical distributions with equal sample counts: match sorted samples."""
+    xs = torch.sort(t(np.repeat(x, p_counts))).values
+    ys = torch.sort(t(np.repeat(x, q_counts))).values
+    return float((xs - ys).abs().mean())
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_wasserstein_1d_matches_matching_sorted_samples(seed):
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.choice(np.linspace(-3, 3, 61), size=7, replace=False))
+    n = 40
+    p_counts, q_counts = rng.multinomial(n, np.ones(7) / 7), rng.multinomial(n, np.ones(7) / 7)
+    assert_close(L.wasserstein_1d(p_counts / n, q_counts / n, x), _torch_w1_by_sorting(p_counts, q_counts, x))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_wasserstein_1d_of_a_shift_is_the_shift(reduction):
+    x = np.arange(10.0)
+    p = np.array([[0.2, 0.5, 0.3] + [0.0] * 7, [0.0, 0.5, 0.5] + [0.0] * 7])
+    q = np.stack([np.roll(p[0], 4), np.roll(p[1], 6)])
+    expected = {"none": [4.0, 6.0], "mean": 5.0, "sum": 10.0}[reduction]
+    assert_close(L.wasserstein_1d(p, q, x, reduction), expected)
+    assert_close(L.wasserstein_1d(q, p, x, reduction), expected)
+
+
+def _torch_critic_grads(rng, n=6, shape=(3,)):
+    """Gradients of a small tanh critic at random interpolates, and torch's penalty per sample."""
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(int(np.prod(shape)), 5),
+                                 torch.nn.Tanh(), torch.nn.Linear(5, 1)).double()
+    real, fake = t(rng.normal(size=(n, *shape))), t(rng.normal(size=(n, *shape)))
+    eps = t(rng.uniform(size=(n,) + (1,) * len(shape)))
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    per_sample = (grads.flatten(1).norm(2, dim=1) - 1) ** 2
+    return grads, per_sample
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_gradient_penalty_matches_torch_autograd_penalty(reduction, shape, rng):
+    grads, per_sample = _torch_critic_grads(rng, shape=shape)
+    assert_close(L.gradient_penalty(grads.detach().numpy(), lam=10.0, reduction=reduction),
+                 treduce(10.0 * per_sample, reduction))
+
+
+def test_gradient_penalty_is_zero_for_unit_norm_gradients_and_scales_with_lam(rng):
+    g = rng.normal(size=(4, 3))
+    unit = g / np.linalg.norm(g, axis=1, keepdims=True)
+    assert_close(L.gradient_penalty(unit, lam=10.0, reduction="none"), np.zeros(4))
+    assert_close(L.gradient_penalty(g, lam=2.5), 0.25 * L.gradient_penalty(g, lam=10.0))
+    assert_close(L.gradient_penalty(np.zeros((2, 3)), lam=1.0), 1.0)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: L.js_divergence([[0.5, 0.5]], [[0.5, 0.5, 0.0]]), ValueError, "q"),
+    (lambda: L.js_divergence([[1.5, -0.5]], [[0.5, 0.5]]), ValueError, "p"),
+    (lambda: L.wasserstein_1d([0.5, 0.5], [0.5, 0.5], [[0.0, 1.0]]), ValueError, "support"),
+    (lambda: L.wasserstein_1d([0.5, 0.5], [0.5, 0.5], [0.0, 1.0, 2.0]), ValueError, "support"),
+    (lambda: L.wasserstein_1d([0.5, 0.5], [0.5, 0.5], [1.0, 0.0]), ValueError, "increasing"),
+    (lambda: L.wasserstein_1d([0.5, 0.4], [0.5, 0.5], [0.0, 1.0]), ValueError, "p must sum"),
+    (lambda: L.wasserstein_1d([0.5, 0.5], [0.9, 0.5], [0.0, 1.0]), ValueError, "q must sum"),
+    (lambda: L.gradient_penalty(np.ones((2, 3)), lam=-1.0), ValueError, "lam"),
+    (lambda: L.gradient_penalty(np.ones((2, 3)), lam="10"), TypeError, "lam"),
+    (lambda: L.gradient_penalty(np.float64(1.0)), ValueError, "critic_grads"),
+    (lambda: L.gradient_penalty(np.ones((0, 3))), ValueError, "critic_grads"),
+    (lambda: L.gradient_penalty([["a"]]), TypeError, "critic_grads"),
+], ids=[f"gen_bad{i}" for i in range(12)])
+def test_js_w1_and_gradient_penalty_reject_bad_input_naming_it(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------------------------
+# Generalized cross-entropy and softmax focal loss (losses_03: label noise, focal for C classes)
+# --------------------------------------------------------------------------------------------
+
+def torch_gce(z, k, reduction, q=0.7):
+    """(1 - p_y^q) / q from torch's softmax (torch has no GCE)."""
+    p_y = torch.softmax(z, -1).gather(-1, k[..., None])[..., 0]
+    return treduce((1 - p_y**q) / q, reduction)
+
+
+def torch_softmax_focal(z, k, reduction, gamma=2.0, alpha=None):
+    """The notes' FocalLoss.forward, with a per-class alpha as an option (torch has no focal)."""
+    ce_loss = F.cross_entropy(z, k, reduction="none")
+    pt = torch.exp(-ce_loss)  # p_t
+    loss = (1 - pt) ** gamma * ce_loss
+    if alpha is not None:
+        loss = torch.as_tensor(alpha, dtype=z.dtype)[k] * loss if np.ndim(alpha) else alpha * loss
+    return treduce(loss, reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("q", [0.05, 0.7, 1.0])
+def test_generalized_cross_entropy_matches_torch(q, reduction, rng):
+    z, k = 3 * rng.normal(size=(N, C)), labels(rng)
+    assert_close(L.generalized_cross_entropy(z, k, q=q, reduction=reduction), torch_gce(t(z), tt(k), reduction, q))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("q", [0.05, 0.7, 1.0])
+def test_generalized_cross_entropy_grad_matches_autograd_and_finite_differences(q, reduction, rng):
+    z, k = 3 * rng.normal(size=(N, C)), labels(rng)
+    tz = t(z, requires_grad=True)
+    torch_gce(tz, tt(k), "sum" if reduction == "none" else reduction, q).backward()
+    grad = L.generalized_cross_entropy_grad(z, k, q=q, reduction=reduction)
+    assert grad.shape == z.shape
+    assert_close(grad, tz.grad, rtol=1e-9, atol=1e-12)
+    result = check_grad(lambda x: L.generalized_cross_entropy(x, k, q=q, reduction=reduction),
+                        lambda x: L.generalized_cross_entropy_grad(x, k, q=q, reduction=reduction), z)
+    assert result.ok, f"max relative error {result.max_relative_error:.2e}"
+
+
+def test_generalized_cross_entropy_tends_to_cross_entropy_as_q_goes_to_zero(rng):
+    z, k = 3 * rng.normal(size=(N, C)), labels(rng)
+    ce = L.cross_entropy(z, k, reduction="none")
+    gaps = [np.abs(L.generalized_cross_entropy(z, k, q=q, reduction="none") - ce).max() for q in (1e-2, 1e-4, 1e-6)]
+    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-4  # the gap is O(q)
+    assert_close(L.generalized_cross_entropy_grad(z, k, q=1e-12), L.cross_entropy_grad(z, k), rtol=1e-9, atol=1e-12)
+
+
+def test_generalized_cross_entropy_at_q_one_is_half_the_l1_distance_to_the_one_hot(rng):
+    z, k = 3 * rng.normal(size=(N, C)), labels(rng)
+    l1 = F.l1_loss(torch.softmax(t(z), -1), F.one_hot(tt(k), C).double(), reduction="none").sum(-1)
+    assert_close(L.generalized_cross_entropy(z, k, q=1.0, reduction="none"), 0.5 * l1)
+
+
+def test_generalized_cross_entropy_is_bounded_by_one_over_q_and_exact_for_extreme_logits():
+    z = np.array([[1e4, -1e4, 0.0], [0.0, 0.0, 0.0], [-1e4, 1e4, 0.0]])
+    k = np.array([1, 0, 1])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        loss = L.generalized_cross_entropy(z, k, q=0.5, reduction="none")
+        grad = L.generalized_cross_entropy_grad(z, k, q=0.5, reduction="none")
+    assert_close(loss, [2.0, (1 - (1 / 3) ** 0.5) / 0.5, 0.0])  # 1/q for a certain mistake
+    assert np.all(np.isfinite(grad)) and np.abs(grad[0]).max() == 0.0  # no pull from p_y = 0
+
+
+def test_generalized_cross_entropy_keeps_float32(rng):
+    z = (3 * rng.normal(size=(N, C))).astype(np.float32)
+    assert L.generalized_cross_entropy(z, labels(rng), reduction="none").dtype == np.float32
+    assert L.generalized_cross_entropy_grad(z, labels(rng)).dtype == np.float32
+    assert L.softmax_focal(z, labels(rng), alpha=np.ones(C), reduction="none").dtype == np.float32
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("gamma, alpha", [(2.0, None), (0.5, 0.25), (1.5, [0.1, 0.2, 0.3, 0.4]), (0.0, 3.0)])
+def test_softmax_focal_matches_the_notes_torch_focal_loss(gamma, alpha, reduction, rng):
+    z, k = 3 * rng.normal(size=(N, C)), labels(rng)
+    expected = torch_softmax_focal(t(z), tt(k), reduction, gamma, alpha)
+    assert_close(L.softmax_focal(z, k, gamma=gamma, alpha=alpha, reduction=reduction), expected)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_softmax_focal_with_gamma_zero_is_cross_entropy(reduction, rng):
+    z, k = 3 * rng.normal(size=(N, C)), labels(rng)
+    assert_close(L.softmax_focal(z, k, gamma=0.0, reduction=reduction), L.cross_entropy(z, k, reduction=reduction))
+    assert_close(L.softmax_focal(z, k, gamma=0.0, reduction=reduction), F.cross_entropy(t(z), tt(k), reduction=reduction))
+
+
+@pytest.mark.parametrize("alpha", [None, 0.25])
+def test_softmax_focal_on_two_classes_is_the_binary_focal_loss(alpha, rng):
+    z, y = 3 * rng.normal(size=8), rng.integers(0, 2, 8)
+    two = np.stack([np.zeros_like(z), z], axis=1)  # softmax([0, z])[1] = sigmoid(z)
+    per_class = None if alpha is None else [1 - alpha, alpha]
+    expected = L.focal(torch.sigmoid(t(z)).numpy(), y, gamma=2.0, alpha=alpha, reduction="none")
+    assert_close(L.softmax_focal(two, y, gamma=2.0, alpha=per_class, reduction="none"), expected)
+
+
+def test_softmax_focal_is_exact_for_extreme_logits():
+    z = np.array([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        loss = L.softmax_focal(z, [0, 1], gamma=2.0, reduction="none")
+    assert_close(loss, [0.0, 2e4])  # (1 - p_t)^2 = 1 for a certain mistake: -log p_t = 2e4
+
+
+GCE_FOCAL_BAD_INPUTS = [
+    (lambda: L.generalized_cross_entropy(Z23, [0, 1], q=0.0), ValueError, "q"),
+    (lambda: L.generalized_cross_entropy(Z23, [0, 1], q=1.5), ValueError, "q"),
+    (lambda: L.generalized_cross_entropy(Z23, [0, 1], q="0.7"), TypeError, "q"),
+    (lambda: L.generalized_cross_entropy_grad(Z23, [0, 3]), ValueError, "labels"),
+    (lambda: L.generalized_cross_entropy(np.float64(1.0), 0), ValueError, "logits"),
+    (lambda: L.generalized_cross_entropy(Z23, [0, 1], reduction="avg"), ValueError, "reduction"),
+    (lambda: L.softmax_focal(Z23, [0, 1], gamma=-1.0), ValueError, "gamma"),
+    (lambda: L.softmax_focal(Z23, [0, 1], alpha=-0.5), ValueError, "alpha"),
+    (lambda: L.softmax_focal(Z23, [0, 1], alpha=[1.0, 1.0]), ValueError, "alpha"),
+    (lambda: L.softmax_focal(Z23, [0, 1], alpha=["a", "b", "c"]), TypeError, "alpha"),
+    (lambda: L.softmax_focal(Z23, [0.5, 1]), TypeError, "labels"),
+    (lambda: L.softmax_focal(Z23, [0, 1, 2]), ValueError, "labels"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", GCE_FOCAL_BAD_INPUTS,
+                         ids=[f"gce_focal_bad{i}" for i in range(len(GCE_FOCAL_BAD_INPUTS))])
+def test_gce_and_softmax_focal_reject_bad_input_naming_it(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------------------------
+# Ranking losses (margin ranking, BPR, ListNet) and CTC
+# --------------------------------------------------------------------------------------------
+
+def ranking_inputs(rng, margin):
+    x1, x2, y = rng.normal(size=(N, 3)), rng.normal(size=(N, 3)), signs(rng, (N, 3))
+    x1 = np.where(np.abs(-y * (x1 - x2) + margin) < 1e-3, x1 + 0.1, x1)  # keep off the kink
+    return x1, x2, y
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [0.0, 0.5])
+def test_margin_ranking_matches_torch_and_its_grad_autograd(margin, reduction, rng):
+    x1, x2, y = ranking_inputs(rng, margin)
+    t1, t2 = t(x1, requires_grad=True), t(x2, requires_grad=True)
+    expected = F.margin_ranking_loss(t1, t2, t(y), margin=margin, reduction=reduction)
+    assert_close(L.margin_ranking(x1, x2, y, margin, reduction), expected)
+    (expected.sum()).backward()
+    grad = L.margin_ranking_grad(x1, x2, y, margin, reduction)
+    assert_close(grad, t1.grad, rtol=1e-9, atol=1e-12)
+    assert_close(-grad, t2.grad, rtol=1e-9, atol=1e-12)  # d/dx2 = -d/dx1
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bpr_is_minus_logsigmoid_of_the_difference_and_its_grad_autograd(reduction, rng):
+    pos, neg = 3 * rng.normal(size=(N, 3)), 3 * rng.normal(size=(N, 3))
+    tp, tn = t(pos, requires_grad=True), t(neg, requires_grad=True)
+    expected = treduce(-F.logsigmoid(tp - tn), reduction)
+    assert_close(L.bpr(pos, neg, reduction), expected)
+    expected.sum().backward()
+    grad = L.bpr_grad(pos, neg, reduction)
+    assert_close(grad, tp.grad, rtol=1e-9, atol=1e-12)
+    assert_close(-grad, tn.grad, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_listnet_is_cross_entropy_against_softmax_of_relevance_and_its_grad_autograd(reduction, rng):
+    scores, rel = 2 * rng.normal(size=(N, 6)), rng.integers(0, 4, (N, 6)).astype(float)
+    ts = t(scores, requires_grad=True)
+    expected = F.cross_entropy(ts, F.softmax(t(rel), dim=-1), reduction=reduction)
+    assert_close(L.listnet(scores, rel, reduction), expected)
+    expected.sum().backward()
+    assert_close(L.listnet_grad(scores, rel, reduction), ts.grad, rtol=1e-9, atol=1e-12)
+
+
+RANKING_GRADS = {
+    "margin_ranking": (partial(L.margin_ranking, margin=0.3), partial(L.margin_ranking_grad, margin=0.3)),
+    "bpr": (L.bpr, L.bpr_grad),
+    "listnet": (L.listnet, L.listnet_grad),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", RANKING_GRADS)
+def test_ranking_grads_match_finite_differences(name, reduction, rng):
+    loss, grad = RANKING_GRADS[name]
+    if name == "margin_ranking":
+        x1, x2, y = ranking_inputs(rng, 0.3)
+        others = (x2, y)
+    else:
+        x1, others = rng.normal(size=(N, 4)), (rng.normal(size=(N, 4)),)
+    result = check_grad(lambda x: loss(x, *others, reduction=reduction),
+                        lambda x: grad(x, *others, reduction=reduction), x1)
+    assert result.ok, result.max_relative_error
+
+
+def test_ranking_losses_keep_float32_and_zero_once_ordered():
+    a, b = np.array([2.0, 0.5], np.float32), np.array([0.0, 1.0], np.float32)
+    for out in (L.margin_ranking(a, b, [1, -1], reduction="none"), L.bpr(a, b, reduction="none"),
+                L.bpr_grad(a, b), L.listnet(a, b, reduction="none"), L.listnet_grad(a, b)):
+        assert out.dtype == np.float32
+    assert L.margin_ranking([2.0, 0.5], [0.0, 1.0], [1, -1], margin=0.5) == 0.0
+
+
+@given(st.floats(-1e4, 1e4))
+def test_bpr_is_exact_for_extreme_differences(d):
+    expected = -F.logsigmoid(torch.tensor(d, dtype=torch.float64))
+    assert_close(L.bpr(d, 0.0), expected, rtol=1e-12, atol=1e-300)
+
+
+def test_ctc_collapse_merges_repeats_then_drops_blanks():
+    assert L.ctc_collapse([1, 1, 0, 1, 2, 2, 0]) == [1, 1, 2]
+    assert L.ctc_collapse([1, 1, 1, 2]) == [1, 2]
+    assert L.ctc_collapse([0, 0, 0]) == []
+    assert L.ctc_collapse([], blank=0) == []
+    assert L.ctc_collapse([3, 3, 1, 3], blank=3) == [1]
+
+
+def random_log_probs(rng, shape) -> np.ndarray:
+    return torch.log_softmax(t(2 * rng.normal(size=shape)), dim=-1).numpy()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("blank", [0, 3])
+def test_ctc_matches_torch_ctc_loss_padded_and_concatenated(blank, reduction, rng):
+    T, n, c, s = 12, 5, 5, 4
+    log_probs = random_log_probs(rng, (T, n, c))
+    labels_ = [k for k in range(c) if k != blank]
+    targets = rng.choice(labels_, size=(n, s))
+    targets[1, 1] = targets[1, 0]  # a repeated label needs a blank in between
+    input_lengths = np.array([12, 10, 7, 12, 3])
+    target_lengths = np.array([4, 2, 3, 0, 4])  # the last cannot fit: 4 labels in 3 frames
+    expected = F.ctc_loss(t(log_probs), torch.as_tensor(targets), torch.as_tensor(input_lengths),
+                          torch.as_tensor(target_lengths), blank=blank, reduction=reduction)
+    padded = L.ctc(log_probs, targets, input_lengths, target_lengths, blank, reduction)
+    concatenated = np.concatenate([row[:k] for row, k in zip(targets, target_lengths)])
+    flat = L.ctc(log_probs, concatenated, input_lengths, target_lengths, blank, reduction)
+    assert_close(padded, expected)
+    assert_close(flat, expected)
+    if reduction == "none":
+        assert np.isinf(padded[-1]) and np.isfinite(padded[:-1]).all()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_ctc_of_one_unbatched_sequence_matches_torch(reduction, rng):
+    log_probs = random_log_probs(rng, (7, 4))
+    target = np.array([2, 2, 1])
+    expected = F.ctc_loss(t(log_probs), torch.as_tensor(target), torch.tensor(7), torch.tensor(3),
+                          reduction=reduction)
+    assert_close(L.ctc(log_probs, target, 7, 3, reduction=reduction), expected)
+    assert_close(L.ctc(log_probs, target, reduction=reduction), expected)  # default lengths
+
+
+@pytest.mark.parametrize("target", [[1, 2], [1, 1], [2], []])
+def test_ctc_is_minus_log_of_the_sum_over_all_alignments(target, rng):
+    import itertools
+
+    T, c = 5, 3
+    log_probs = random_log_probs(rng, (T, c))
+    total = sum(
+        math.exp(sum(log_probs[step, k] for step, k in enumerate(path)))
+        for path in itertools.product(range(c), repeat=T)
+        if L.ctc_collapse(path) == target
+    )
+    assert_close(L.ctc(log_probs, np.array(target, dtype=np.int64), reduction="sum"), -math.log(total))
+
+
+def test_ctc_float32_stays_float32(rng):
+    log_probs = random_log_probs(rng, (6, 2, 4))
+    out = L.ctc(log_probs.astype(np.float32), np.array([[1, 2], [3, 3]]), reduction="none")
+    assert out.dtype == np.float32
+    assert_close(out, L.ctc(log_probs, np.array([[1, 2], [3, 3]]), reduction="none"), rtol=1e-5)
+    assert L.ctc(log_probs.astype(np.float32), np.array([[1, 2], [3, 3]])).dtype == np.float32
+
+
+LP = np.log(np.full((4, 2, 3), 1 / 3))
+RANKING_CTC_BAD_INPUTS = [
+    (lambda: L.margin_ranking(P2, P2, [1.0, 0.0]), ValueError, "y"),
+    (lambda: L.margin_ranking(P2, P2, [1.0, 1.0], margin=-0.5), ValueError, "margin"),
+    (lambda: L.margin_ranking_grad(P2, np.ones(3), 1.0), ValueError, "x2"),
+    (lambda: L.bpr(P2, np.ones(3)), ValueError, "neg_scores"),
+    (lambda: L.bpr_grad(["a"], P2), TypeError, "pos_scores"),
+    (lambda: L.listnet(np.ones((2, 3)), np.ones((2, 2))), ValueError, "relevance"),
+    (lambda: L.listnet_grad(np.float64(1.0), np.float64(1.0)), ValueError, "scores"),
+    (lambda: L.ctc_collapse([1.5, 0.0]), TypeError, "path"),
+    (lambda: L.ctc_collapse([[1, 0]]), ValueError, "path"),
+    (lambda: L.ctc_collapse([1, -1]), ValueError, "path"),
+    (lambda: L.ctc_collapse([1, 0], blank=0.0), TypeError, "blank"),
+    (lambda: L.ctc(np.ones((4, 2, 3)), [[1], [2]]), ValueError, "log_probs"),
+    (lambda: L.ctc(np.ones(3), [1]), ValueError, "log_probs"),
+    (lambda: L.ctc(LP, [[1], [3]]), ValueError, "targets"),
+    (lambda: L.ctc(LP, [[1], [0]]), ValueError, "targets"),
+    (lambda: L.ctc(LP, [[1], [2], [1]]), ValueError, "targets"),
+    (lambda: L.ctc(LP, [[1.0], [2.0]]), TypeError, "targets"),
+    (lambda: L.ctc(LP, [1, 2]), ValueError, "target_lengths"),
+    (lambda: L.ctc(LP, [1, 2], target_lengths=[1, 2]), ValueError, "target_lengths"),
+    (lambda: L.ctc(LP, [[1], [2]], target_lengths=[1, 2]), ValueError, "target_lengths"),
+    (lambda: L.ctc(LP, [[1], [2]], input_lengths=[0, 4]), ValueError, "input_lengths"),
+    (lambda: L.ctc(LP, [[1], [2]], input_lengths=[5, 4]), ValueError, "input_lengths"),
+    (lambda: L.ctc(LP, [[1], [2]], blank=3), ValueError, "blank"),
+    (lambda: L.ctc(LP, [[1], [2]], reduction="avg"), ValueError, "reduction"),
+    (lambda: L.ctc(np.zeros((0, 2, 3)), [[1], [2]]), ValueError, "log_probs"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", RANKING_CTC_BAD_INPUTS,
+                         ids=[f"ranking_ctc_bad{i}" for i in range(len(RANKING_CTC_BAD_INPUTS))])
+def test_ranking_and_ctc_reject_bad_input_naming_it(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------------------------
+# Orthogonality penalty, spectral norm, pinball loss
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 4), (2, 3)])
+def test_orthogonality_penalty_and_grad_match_torch_autograd(shape):
+    rng = np.random.default_rng(7)
+    W = rng.normal(size=shape)
+    lam = 0.3
+    Wt = t(W, requires_grad=True)
+    ref = lam * torch.linalg.matrix_norm(Wt.T @ Wt - torch.eye(shape[1]), ord="fro") ** 2
+    ref.backward()
+    assert float(L.orthogonality_penalty(W, lam)) == pytest.approx(ref.item(), rel=1e-12)
+    assert_close(L.orthogonality_penalty_grad(W, lam), Wt.grad)
+    result = check_grad(lambda v: L.orthogonality_penalty(v, lam),
+                        lambda v: L.orthogonality_penalty_grad(v, lam), W)
+    assert result.ok, result.max_relative_error
+
+
+def test_orthogonality_penalty_is_zero_for_orthonormal_columns():
+    Q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(6, 3)))
+    assert float(L.orthogonality_penalty(Q, 1.0)) < 1e-28
+    np.testing.assert_allclose(L.orthogonality_penalty_grad(Q, 1.0), 0.0, atol=1e-14)
+    assert L.orthogonality_penalty(Q.astype(np.float32), 1.0).dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 8), (1, 1), (10, 10)])
+def test_spectral_norm_by_power_iteration_matches_svd_and_torch(shape):
+    W = np.random.default_rng(3).normal(size=shape)
+    sigma = L.spectral_norm(W, n_iter=500)
+    assert sigma == pytest.approx(np.linalg.norm(W, 2), rel=1e-9)
+    assert sigma == pytest.approx(torch.linalg.matrix_norm(t(W), ord=2).item(), rel=1e-9)
+    assert np.linalg.norm(W / sigma, 2) == pytest.approx(1.0, rel=1e-9)
+    assert L.spectral_norm(np.zeros((3, 2))) == 0.0
+    assert L.spectral_norm(W, rng=np.random.default_rng(1), n_iter=500) == pytest.approx(sigma, rel=1e-9)
+
+
+def torch_pinball(pred, target, tau):
+    r = target - pred
+    return torch.maximum(tau * r, (tau - 1) * r)
+
+
+@pytest.mark.parametrize("tau", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_pinball_and_grad_match_torch(tau, reduction):
+    rng = np.random.default_rng(11)
+    pred, target = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    pt = t(pred, requires_grad=True)
+    ref = treduce(torch_pinball(pt, t(target), tau), reduction)
+    assert_close(L.pinball(pred, target, tau, reduction), ref)
+    ref.sum().backward()
+    assert_close(L.pinball_grad(pred, target, tau, reduction), pt.grad)
+    result = check_grad(lambda v: L.pinball(v, target, tau, reduction),
+                        lambda v: L.pinball_grad(v, target, tau, reduction), pred)
+    assert result.ok, result.max_relative_error
+
+
+def test_pinball_minimiser_is_the_quantile_and_half_mae_at_the_median():
+    y = np.random.default_rng(2).exponential(size=401)
+    grid = np.linspace(0, 5, 5001)
+    for tau in (0.1, 0.5, 0.9):
+        best = grid[np.argmin([float(L.pinball(c, y, tau)) for c in grid])]
+        assert abs(best - np.quantile(y, tau)) < 2e-3
+    pred = np.zeros_like(y)
+    assert float(L.pinball(pred, y, 0.5)) == pytest.approx(0.5 * float(L.mae(pred, y)))
+    assert float(L.pinball_grad(1.0, 1.0, 0.3, reduction="sum")) == 0.0
+    assert L.pinball(np.float32([1.0]), np.float32([2.0]), 0.5).dtype == np.float32
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: L.orthogonality_penalty(np.ones(3), 0.1), ValueError, "W"),
+    (lambda: L.orthogonality_penalty(np.ones((2, 2)), -0.1), ValueError, "lam"),
+    (lambda: L.orthogonality_penalty_grad(np.full((2, 2), np.nan), 0.1), ValueError, "W"),
+    (lambda: L.orthogonality_penalty_grad(np.ones((2, 2)), "a"), TypeError, "lam"),
+    (lambda: L.spectral_norm(np.ones((2, 2, 2))), ValueError, "W"),
+    (lambda: L.spectral_norm(np.ones((2, 2)), n_iter=0), ValueError, "n_iter"),
+    (lambda: L.spectral_norm(np.ones((2, 2)), rng="seed"), TypeError, "rng"),
+    (lambda: L.pinball([1.0], [2.0], tau=0.0), ValueError, "tau"),
+    (lambda: L.pinball_grad([1.0], [2.0], tau=1.0), ValueError, "tau"),
+    (lambda: L.pinball(np.ones(2), np.ones(3)), ValueError, "pred"),
+])
+def test_orthogonality_spectral_pinball_bad_input_raises(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

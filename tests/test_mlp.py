@@ -1,4 +1,4 @@
-"""lib.mlp.MLP against torch autograd (float64) and finite differences; input checks; training."""
+"""lib.mlp.MLP and dropout against torch autograd (float64) and finite differences; input checks; training."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lib.optim
-from lib.gradcheck import numerical_grad
-from lib.mlp import MLP
+from lib.gradcheck import check_grad, numerical_grad
+from lib.mlp import MLP, dropout, dropout_backward
 
 from conftest import assert_close, t
 
@@ -289,3 +289,139 @@ def test_bad_forward_backward_and_fit_arguments(rng):
         net.fit(X, Y, object(), epochs=1)
     with pytest.raises(ValueError, match="epochs"):
         net.fit(X, Y, lib.optim.SGD(net.parameters(), lr=0.1), epochs=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Dropout: lib.mlp.dropout / dropout_backward, and MLP(..., dropout=p)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_inverted_dropout_keeps_the_expectation(p):
+    x = np.array([1.5, -2.0, 0.3, 4.0])
+    draws = np.broadcast_to(x, (200_000, 4))
+    out, mask = dropout(draws, p, np.random.default_rng(0))
+    # each entry of out is x/(1-p) with probability 1-p, else 0: mean x, sd |x| sqrt(p/(1-p))
+    se = np.abs(x) * np.sqrt(p / (1 - p)) / np.sqrt(draws.shape[0])
+    assert np.all(np.abs(out.mean(axis=0) - x) < 5 * se)
+    assert abs(np.mean(mask > 0) - (1 - p)) < 0.01
+
+
+def test_dropout_at_evaluation_and_with_p_zero_is_the_identity(rng):
+    x = rng.normal(size=(3, 4))
+    for out, mask in (dropout(x, 0.5, rng, training=False), dropout(x, 0.0, rng)):
+        np.testing.assert_array_equal(out, x)
+        np.testing.assert_array_equal(mask, np.ones_like(x))
+        assert out is not x
+    # float32 stays float32
+    out32, mask32 = dropout(x.astype(np.float32), 0.5, rng)
+    assert out32.dtype == np.float32 and mask32.dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
+def test_dropout_values_and_gradient_follow_torch_semantics(p):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(50, 40))
+    out, mask = dropout(x, p, rng)
+    kept = mask != 0
+    # every entry is 0 or x / (1 - p), as F.dropout's output
+    np.testing.assert_array_equal(out[~kept], 0.0)
+    assert_close(out[kept], x[kept] / (1 - p))
+    torch.manual_seed(0)
+    xt = t(x, requires_grad=True)
+    yt = F.dropout(xt, p=p, training=True)
+    t_kept = (yt != 0).numpy()
+    assert_close(yt.detach().numpy()[t_kept], x[t_kept] / (1 - p))
+    assert set(np.unique(mask)) == set(np.unique(F.dropout(torch.ones(50, 40), p=p).numpy()))
+    # torch's gradient is upstream * its mask; lib's backward with that mask gives the same
+    g = rng.normal(size=x.shape)
+    yt.backward(t(g))
+    assert_close(dropout_backward(g, t_kept / (1 - p)), xt.grad)
+    # F.dropout in eval mode is the identity, as lib's
+    assert_close(dropout(x, p, rng, training=False)[0], F.dropout(t(x), p=p, training=False))
+
+
+def test_dropout_backward_matches_finite_differences_with_a_fixed_mask(rng):
+    x = rng.normal(size=(4, 5))
+    _, mask = dropout(x, 0.4, rng)
+    g = rng.normal(size=x.shape)  # upstream gradient: the loss is sum(g * dropout(x))
+    result = check_grad(lambda v: np.sum(g * v * mask), lambda v: dropout_backward(g, mask), x)
+    assert result.ok, result.max_relative_error
+
+
+@pytest.mark.parametrize("p, error", [(1.0, ValueError), (-0.1, ValueError), (1.5, ValueError),
+                                      (True, TypeError), ("0.5", TypeError), (None, TypeError)])
+def test_dropout_rate_outside_0_1_raises(p, error):
+    with pytest.raises(error, match="dropout rate p"):
+        dropout(np.ones(3), p, 0)
+    net = MLP.random([2, 3, 1], 0)
+    with pytest.raises(error, match="dropout rate p"):
+        net.forward(np.ones((2, 2)), dropout=p, rng=0)
+    with pytest.raises(error, match="dropout rate p"):
+        net.fit(np.ones((2, 2)), np.ones(2), lib.optim.SGD(net.parameters(), lr=0.1), 1, dropout=p)
+
+
+def test_dropout_bad_arguments():
+    with pytest.raises(ValueError, match="grad_out has shape"):
+        dropout_backward(np.ones(3), np.ones(4))
+    with pytest.raises(TypeError, match="rng"):
+        dropout(np.ones(3), 0.5, "seed")
+    with pytest.raises(TypeError, match="x"):
+        dropout(["a"], 0.5, 0)
+
+
+def test_mlp_with_dropout_zero_is_unchanged(rng):
+    net = random_net((3, 5, 4, 2), rng, "tanh", "linear")
+    X, Y = random_problem((3, 5, 4, 2), rng)
+    ref_out = net.forward(X)
+    ref_grads, _ = net.backward(Y)
+    out = net.forward(X, dropout=0.0, rng="never used")
+    grads, _ = net.backward(Y)
+    assert net.masks is None
+    np.testing.assert_array_equal(out, ref_out)
+    for (dW, db), (rW, rb) in zip(grads, ref_grads):
+        np.testing.assert_array_equal(dW, rW)
+        np.testing.assert_array_equal(db, rb)
+
+
+@pytest.mark.parametrize("loss,output", [("mse", "linear"), ("bce", "sigmoid")])
+def test_mlp_dropout_gradients_match_torch_with_the_same_masks(loss, output, rng):
+    sizes = (3, 6, 5, 2)
+    net = random_net(sizes, rng, "relu", output)
+    X, Y = random_problem(sizes, rng, n=7, loss=loss)
+    grads, _ = net.gradients(X, Y, loss, dropout=0.4, rng=np.random.default_rng(5))
+    assert len(net.masks) == net.n_layers - 1
+    assert [m.shape for m in net.masks] == [(7, 6), (7, 5)]
+    # torch autograd of the same network, the hidden activations multiplied by lib's masks
+    Ws = [t(W, requires_grad=True) for W in net.weights]
+    bs = [t(b, requires_grad=True) for b in net.biases]
+    a = t(X)
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        z = a @ W + b
+        if l < len(Ws) - 1:
+            a = F.relu(z) * t(net.masks[l])
+    Yt = t(Y).reshape(z.shape)
+    if loss == "mse":
+        value = F.mse_loss(z if output == "linear" else torch.sigmoid(z), Yt)
+    else:
+        value = F.binary_cross_entropy_with_logits(z, Yt)
+    value.backward()
+    for (dW, db), W, b in zip(grads, Ws, bs):
+        assert_close(dW, W.grad, rtol=1e-9, atol=1e-12)
+        assert_close(db, b.grad, rtol=1e-9, atol=1e-12)
+    # evaluation (loss, predict) never drops
+    assert net.loss(X, Y, loss) == pytest.approx(MLP(net.weights, net.biases, "relu", output).loss(X, Y, loss))
+    assert net.masks is None
+
+
+def test_fit_with_dropout_trains_and_is_reproducible():
+    X = np.linspace(-np.pi, np.pi, 64)[:, None]
+    Y = np.sin(X)
+    histories = []
+    for _ in range(2):
+        net = MLP.random([1, 32, 1], 0, init="xavier", hidden="tanh")
+        start = net.loss(X, Y)
+        histories.append(net.fit(X, Y, lib.optim.Adam(net.parameters(), lr=0.02), epochs=200,
+                                 rng=3, dropout=0.2))
+    np.testing.assert_array_equal(histories[0], histories[1])
+    assert histories[0][-1] < 0.2 * start

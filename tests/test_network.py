@@ -457,3 +457,66 @@ def test_train_rejects_bad_arguments():
 def test_random_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         TwoLayerNet.random(**{**dict(n_in=2, n_hidden=2, n_out=1, rng=0), **kwargs})
+
+
+# --------------------------------------------------------------------------------------------
+# The gradient with respect to the input
+# --------------------------------------------------------------------------------------------
+def torch_input_grad(net: TwoLayerNet, X, Y) -> torch.Tensor:
+    """dL/dX of the same network in torch, from autograd with X.requires_grad_()."""
+    p = {name: t(net.params[name]) for name in PARAM_NAMES}
+    x = t(X).requires_grad_()
+    z2 = TORCH_ACTIVATIONS[net.hidden](x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+    Y = t(Y).reshape(len(X), -1)
+    loss = F.binary_cross_entropy_with_logits(z2, Y) if net.output == "sigmoid" else F.mse_loss(z2, Y)
+    loss.backward()
+    return x.grad
+
+
+def test_input_grad_of_the_worked_example_matches_torch_autograd():
+    net = TwoLayerNet.worked_example()
+    X, Y = worked_example_data()
+    net.forward(X)
+    assert_close(net.input_grad(Y), torch_input_grad(net, X, Y), **TIGHT)
+
+
+@given(problem=problems())
+def test_input_grad_of_random_networks_matches_torch_autograd(problem):
+    net, X, Y = problem
+    net.forward(X)
+    dX = net.input_grad(Y)
+    assert dX.shape == X.shape
+    assert_close(dX, torch_input_grad(net, X, Y), **TIGHT)
+
+
+def test_input_grad_is_delta1_times_W1_transposed_and_leaves_the_parameters_alone(rng):
+    net = TwoLayerNet.random(3, 4, 2, rng=rng, hidden="tanh")
+    X, Y = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2))
+    before = [p.copy() for p in net.parameters()]
+    net.forward(X)
+    dX = net.input_grad(Y)
+    np.testing.assert_array_equal(dX, net.deltas["delta1"] @ net.params["W1"].T)
+    for old, new in zip(before, net.parameters()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_input_grad_matches_finite_differences(rng):
+    net = TwoLayerNet.random(2, 3, 1, rng=rng)
+    X, Y = rng.normal(size=(4, 2)), rng.integers(0, 2, size=(4, 1)).astype(float)
+    net.forward(X)
+    numeric = np.zeros_like(X)
+    h = 1e-6
+    for idx in np.ndindex(X.shape):
+        step = np.zeros_like(X)
+        step[idx] = h
+        numeric[idx] = (net.loss(X + step, Y) - net.loss(X - step, Y)) / (2 * h)
+    assert_close(net.input_grad(Y), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_input_grad_needs_forward_and_a_matching_Y():
+    net = TwoLayerNet(**GOOD)
+    with pytest.raises(RuntimeError, match="forward"):
+        net.input_grad(np.zeros((1, 1)))
+    net.forward(np.zeros((3, net.n_in)))
+    with pytest.raises(ValueError, match="Y must have shape"):
+        net.input_grad(np.zeros((2, 1)))

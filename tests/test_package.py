@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("activations", "losses", "optim", "network", "mlp", "gradcheck", "testing")
+MODULES = ("activations", "losses", "metrics", "optim", "network", "mlp", "gradcheck", "testing")
 
 
 def test_lib_imports_from_any_working_directory(tmp_path):
@@ -18,10 +18,17 @@ def test_lib_imports_from_any_working_directory(tmp_path):
 
 def test_lib_uses_numpy_only():
     """The reference imports no framework: torch is the tests' oracle, never lib's helper."""
-    code = "import sys, lib; bad = [m for m in ('torch', 'scipy', 'jax') if m in sys.modules]; print(bad)"
+    code = ("import sys, lib; " + "; ".join(f"lib.{m}" for m in MODULES)
+            + "; bad = [m for m in ('torch', 'scipy', 'jax') if m in sys.modules]; print(bad)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_every_module_is_listed():
+    import lib
+
+    assert sorted(lib.__all__) == sorted(MODULES)
 
 
 def test_an_unknown_module_name_is_a_clear_attribute_error():
