@@ -1525,3 +1525,20 @@ def test_pinball_minimiser_is_the_quantile_and_half_mae_at_the_median():
 def test_orthogonality_spectral_pinball_bad_input_raises(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_spectral_norm_error_shrinks_like_the_fourth_power_of_the_singular_value_ratio():
+    # the documented rate: each power iteration multiplies the relative error of sigma by
+    # (sigma_2 / sigma_1)^4 (the vector's angle by the square of the ratio)
+    W = np.random.default_rng(3).normal(size=(6, 4))
+    s = np.linalg.svd(W, compute_uv=False)
+    err = [(s[0] - L.spectral_norm(W, n_iter=k)) / s[0] for k in (4, 8)]
+    assert err[0] > 0 and err[1] > 0  # the power-iteration estimate approaches sigma_max from below
+    assert (err[1] / err[0]) ** (1 / 4) == pytest.approx((s[1] / s[0]) ** 4, rel=0.02)
+
+
+@pytest.mark.parametrize("support", [[0.0, np.nan], [0.0, np.inf], [-np.inf, 0.0], [np.nan, np.nan]])
+def test_wasserstein_1d_rejects_a_support_with_nan_or_infinity(support):
+    # NaN slipped through the "increasing" check (NaN <= 0 is False) and gave a NaN distance
+    with pytest.raises(ValueError, match="support must be finite"):
+        L.wasserstein_1d([0.5, 0.5], [0.5, 0.5], support)
