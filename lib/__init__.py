@@ -2,7 +2,7 @@
 
 Modules, one per topic: ``activations``, ``losses``, ``metrics`` (what a model is judged by),
 ``optim``, ``network`` (the 2-2-1 network), ``mlp`` (networks of any depth, for the depth
-experiments), ``gradcheck`` (finite differences), and ``testing`` (the checks that the exercises'
+experiments), ``layers`` (dropout and normalisation), ``gradcheck`` (finite differences), and ``testing`` (the checks that the exercises'
 test cells call).
 
 ``import lib`` is enough: each module is imported the first time it is used
@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["activations", "losses", "metrics", "optim", "network", "mlp", "gradcheck", "testing"]
+__all__ = ["activations", "losses", "metrics", "optim", "network", "mlp", "layers", "gradcheck", "testing"]
 
 
 def __getattr__(name: str) -> Any:

@@ -160,3 +160,22 @@ def as_generator(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     raise TypeError(f"rng must be a np.random.Generator, an int seed or None, got {type(rng).__name__}")
+
+
+def check_dropout_rate(p) -> float:
+    """A dropout rate: a real number in [0, 1)."""
+    if isinstance(p, (bool, str, bytes)) or not isinstance(p, numbers.Real):
+        raise TypeError(f"the dropout rate p must be a real number in [0, 1), got {p!r}")
+    if not 0 <= p < 1:
+        raise ValueError(
+            f"the dropout rate p must be in [0, 1) (the probability of zeroing a unit; "
+            f"p = 1 would drop everything), got {p!r}"
+        )
+    return float(p)
+
+
+def as_finite_float64(x, name: str) -> np.ndarray:
+    """``x`` as a float64 array with finite entries (networks compute in float64)."""
+    arr = as_float_array(x, name).astype(np.float64)
+    check_finite(arr, name)
+    return arr

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("activations", "losses", "metrics", "optim", "network", "mlp", "gradcheck", "testing")
+MODULES = ("activations", "losses", "metrics", "optim", "network", "mlp", "layers", "gradcheck", "testing")
 
 
 def test_lib_imports_from_any_working_directory(tmp_path):

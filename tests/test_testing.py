@@ -112,6 +112,16 @@ def test_delegation_hidden_from_the_code_is_caught_when_it_runs():
     assert lib.activations.sigmoid(np.zeros(1))[0] == 0.5  # the tripwire is gone afterwards
 
 
+@pytest.mark.parametrize("module, name", [("lib.metrics", "expected_calibration_error"),
+                                          ("lib.layers", "dropout"), ("lib.mlp", "MLP")])
+def test_every_lib_module_is_tripwired(module, name):
+    def hidden(z):  # the reference is looked up at run time, out of sight of the static check
+        return getattr(importlib.import_module(module), name)(z)
+
+    with pytest.raises(DelegationError, match=f"called {module}.{name}"):
+        testing.check_function(hidden, lib.activations.sigmoid, np.zeros(3), task="sigmoid")
+
+
 def test_a_closure_over_lib_is_caught():
     def make():
         ref = lib.activations.sigmoid
