@@ -184,6 +184,7 @@ def test_notebook_page_links_to_repository_and_launches_jupyterlab(browser, site
     links = browser.execute_async_script(INSPECT_PAGE)["links"]
     notebook = f"{NOTEBOOK_PAGE}.ipynb"
     assert EXAMPLE_REPOSITORY in links, "no repository button"
+    assert not [link for link in links if "executablebooks" in link], "a button points at Jupyter Book's repository"
     assert f"{EXAMPLE_REPOSITORY}/issues/new" in [link.split("?")[0] for link in links], "no issues button"
     assert f"https://mybinder.org/v2/gh/nn-course/foundations/main?urlpath=lab/tree/{notebook}" in links
     hub = [urlsplit(link) for link in links if link.startswith(EXAMPLE_HUB)]

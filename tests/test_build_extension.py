@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,3 +117,32 @@ def test_origin_remote_of_a_clone(ext, tmp_path):
     subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
                     "https://github.com/nn-course/foundations.git"], check=True)
     assert ext.origin_remote(tmp_path) == "https://github.com/nn-course/foundations.git"
+
+
+@pytest.mark.parametrize("repository", [None, {"url": "https://github.com/executablebooks/jupyter-book"}])
+def test_jupyter_books_default_repository_is_not_taken_for_the_courses(ext, monkeypatch, tmp_path, repository):
+    """Left out of _config.yml, repository.url defaults to Jupyter Book's own repository."""
+    from jupyter_book.config import get_final_config
+
+    user = yaml.safe_load((ROOT / "_config.yml").read_text())
+    if repository is None:
+        user.pop("repository", None)
+    else:
+        user["repository"] = repository
+    sphinx_config, _ = get_final_config(user_yaml=user, cli_config={"latex_individualpages": False}, sourcedir=ROOT)
+    config = SimpleNamespace(html_theme_options=sphinx_config["html_theme_options"])
+    monkeypatch.setattr(ext, "origin_remote", lambda root: "/srv/git/foundations")
+    ext.point_buttons_at_repository(None, config)
+    assert not config.html_theme_options.get("repository_url")
+    assert not config.html_theme_options["use_repository_button"]
+
+
+def test_the_courses_config_takes_the_repository_from_the_remote(ext, monkeypatch):
+    from jupyter_book.config import get_final_config
+
+    user = yaml.safe_load((ROOT / "_config.yml").read_text())
+    sphinx_config, _ = get_final_config(user_yaml=user, cli_config={"latex_individualpages": False}, sourcedir=ROOT)
+    config = SimpleNamespace(html_theme_options=sphinx_config["html_theme_options"])
+    monkeypatch.setattr(ext, "origin_remote", lambda root: "git@github.com:nn-course/foundations.git")
+    ext.point_buttons_at_repository(None, config)
+    assert config.html_theme_options["repository_url"] == "https://github.com/nn-course/foundations"

@@ -103,6 +103,8 @@ PUBLIC_REMOTE = re.compile(
     r"(?:https://|ssh://git@|git@)(?P<host>github\.com|gitlab\.com|bitbucket\.org)[/:]"
     r"(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?"
 )
+# Jupyter Book fills repository.url with its own repository when _config.yml leaves it out.
+JUPYTER_BOOK_DEFAULT_URL = "https://github.com/executablebooks/jupyter-book"
 LAUNCH_PROVIDERS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url")
 
 
@@ -127,12 +129,16 @@ def origin_remote(root: Path) -> str:
 def point_buttons_at_repository(app: Sphinx, config) -> None:
     """Fill repository_url from the origin remote; without a repository, drop its buttons."""
     options = config.html_theme_options
-    url = options.get("repository_url") or public_web_url(origin_remote(ROOT))
+    configured = options.get("repository_url", "")
+    if configured.rstrip("/") == JUPYTER_BOOK_DEFAULT_URL:
+        configured = ""
+    url = configured or public_web_url(origin_remote(ROOT))
     launch = options.get("launch_buttons", {})
     if url:
         # Set, not defaulted: jupyter-book's defaults already say false for both.
         options.update(repository_url=url, use_repository_button=True, use_issues_button=True)
         return
+    options.pop("repository_url", None)
     options["use_repository_button"] = options["use_issues_button"] = False
     options["launch_buttons"] = {k: v for k, v in launch.items() if k not in LAUNCH_PROVIDERS}
     logger.info("no public repository (repository.url in _config.yml, or a GitHub/GitLab/Bitbucket "
