@@ -43,6 +43,7 @@ from lib._checks import (
     as_float_array,
     broadcast_shapes,
     check_binary,
+    check_finite,
     check_in_range,
     check_labels,
     check_ndim,
@@ -78,7 +79,7 @@ __all__ = [
     "generalized_cross_entropy", "generalized_cross_entropy_grad", "softmax_focal",
     # margin and metric learning
     "hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive",
-    "triplet", "info_nce", "cosine_embedding", "dice", "jaccard",
+    "triplet", "info_nce", "cosine_embedding", "dice", "jaccard", "box_iou_loss", "box_iou_loss_grad",
     # ranking and sequences
     "margin_ranking", "margin_ranking_grad", "bpr", "bpr_grad", "listnet", "listnet_grad",
     "ctc", "ctc_collapse",
@@ -987,6 +988,74 @@ def jaccard(p: ArrayLike, y: ArrayLike, smooth: float = 1.0, reduction: str = "m
     """
     inter, p_sum, y_sum, smooth = _overlap_parts(p, y, smooth)
     return reduce(1 - (inter + smooth) / (p_sum + y_sum - inter + smooth), reduction)
+
+
+def _box_iou_parts(pred_boxes, target_boxes):
+    """Validated boxes and the pieces of their IoU: widths/heights, overlap sides, areas."""
+    p, t = _arrays(pred_boxes=pred_boxes, target_boxes=target_boxes)
+    for box, name in ((p, "pred_boxes"), (t, "target_boxes")):
+        if box.ndim < 1 or box.shape[-1] != 4:
+            raise ValueError(f"{name} must have shape (..., 4), boxes as (x1, y1, x2, y2); got {box.shape}")
+        check_finite(box, name)
+        if np.any(box[..., 2] < box[..., 0]) or np.any(box[..., 3] < box[..., 1]):
+            raise ValueError(f"{name} must have x2 >= x1 and y2 >= y1 (corners as (x1, y1, x2, y2))")
+    broadcast_shapes(pred_boxes=p, target_boxes=t)
+    p, t = np.broadcast_arrays(p, t)
+    w = np.minimum(p[..., 2], t[..., 2]) - np.maximum(p[..., 0], t[..., 0])  # overlap width
+    h = np.minimum(p[..., 3], t[..., 3]) - np.maximum(p[..., 1], t[..., 1])  # (negative: none)
+    area_p = (p[..., 2] - p[..., 0]) * (p[..., 3] - p[..., 1])
+    area_t = (t[..., 2] - t[..., 0]) * (t[..., 3] - t[..., 1])
+    inter = np.maximum(w, 0) * np.maximum(h, 0)
+    union = area_p + area_t - inter
+    if np.any(union <= 0):
+        raise ValueError(
+            "the union of a predicted and a target box has zero area (both boxes degenerate): "
+            "IoU is undefined; give at least one box of each pair a positive width and height"
+        )
+    return p, t, w, h, inter, union
+
+
+def box_iou_loss(pred_boxes: ArrayLike, target_boxes: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """IoU loss of axis-aligned boxes: 1 - IoU, IoU = area(pred & target) / area(pred | target).
+
+    Boxes have shape (..., 4) as corners (x1, y1, x2, y2) with x2 >= x1 and y2 >= y1; the two
+    shapes broadcast. With overlap sides w = min(x2, x2') - max(x1, x1') and h likewise:
+
+        I = max(w, 0) max(h, 0),   U = area(pred) + area(target) - I,   loss = 1 - I / U
+
+    in [0, 1]: 0 for identical boxes, 1 for boxes that do not overlap (however far apart). A
+    degenerate box (zero width or height) has zero area, so its IoU with a proper box is 0; two
+    degenerate boxes give U = 0 and a ValueError. ``"none"`` is per box; ``"mean"`` averages
+    over boxes.
+    """
+    _, _, _, _, inter, union = _box_iou_parts(pred_boxes, target_boxes)
+    return reduce(1 - inter / union, reduction)
+
+
+def box_iou_loss_grad(pred_boxes: ArrayLike, target_boxes: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    """d box_iou_loss / d pred_boxes, shape of ``pred_boxes``.
+
+    With IoU = I / U and U = A_pred + A_target - I: dIoU = dI (U + I) / U^2 - dA_pred I / U^2,
+    where dI follows the overlap sides w, h (zero where a side is negative: disjoint boxes get
+    no gradient at all) and dA_pred the predicted box's sides. At kinks it uses torch's
+    conventions: a tie in min/max splits the derivative in half (so identical boxes, the
+    optimum, have gradient 0) and a side w = 0 (touching boxes) passes its derivative.
+    """
+    p, t, w, h, inter, union = _box_iou_parts(pred_boxes, target_boxes)
+    zero = np.zeros_like(w)
+
+    def d_min(a, b):  # d min(a, b) / d a: 1 if a < b, 0 if a > b, 1/2 at a tie
+        return np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(p.dtype)
+
+    # d w / d pred and d h / d pred (x1, y1, x2, y2 last), zeroed where the side is negative
+    dw = np.stack([-d_min(t[..., 0], p[..., 0]), zero, d_min(p[..., 2], t[..., 2]), zero], -1)
+    dh = np.stack([zero, -d_min(t[..., 1], p[..., 1]), zero, d_min(p[..., 3], t[..., 3])], -1)
+    dw, dh = dw * (w >= 0)[..., None], dh * (h >= 0)[..., None]
+    d_inter = dw * np.maximum(h, 0)[..., None] + dh * np.maximum(w, 0)[..., None]
+    bw, bh = p[..., 2] - p[..., 0], p[..., 3] - p[..., 1]
+    d_area = np.stack([-bh, -bw, bh, bw], -1)
+    d_iou = d_inter * ((union + inter) / union**2)[..., None] - d_area * (inter / union**2)[..., None]
+    return _sum_to_shape(reduce_grad(-d_iou, reduction, n_terms=union.size), np.shape(pred_boxes))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1542,3 +1542,91 @@ def test_wasserstein_1d_rejects_a_support_with_nan_or_infinity(support):
     # NaN slipped through the "increasing" check (NaN <= 0 is False) and gave a NaN distance
     with pytest.raises(ValueError, match="support must be finite"):
         L.wasserstein_1d([0.5, 0.5], [0.5, 0.5], support)
+
+
+# --------------------------------------------------------------------------------------------
+# box_iou_loss (axis-aligned boxes as (x1, y1, x2, y2))
+# --------------------------------------------------------------------------------------------
+
+def _torch_box_iou_loss(pred, target):
+    """1 - IoU written with torch ops (the oracle; torchvision is not a dependency)."""
+    w = (torch.minimum(pred[..., 2], target[..., 2]) - torch.maximum(pred[..., 0], target[..., 0])).clamp(min=0)
+    h = (torch.minimum(pred[..., 3], target[..., 3]) - torch.maximum(pred[..., 1], target[..., 1])).clamp(min=0)
+    inter = w * h
+    area_p = (pred[..., 2] - pred[..., 0]) * (pred[..., 3] - pred[..., 1])
+    area_t = (target[..., 2] - target[..., 0]) * (target[..., 3] - target[..., 1])
+    return 1 - inter / (area_p + area_t - inter)
+
+
+def _random_boxes(rng, shape):
+    xy = rng.uniform(0, 4, size=shape + (2,))
+    wh = rng.uniform(0.2, 3, size=shape + (2,))
+    return np.concatenate([xy, xy + wh], -1)
+
+
+def test_box_iou_loss_hand_computed_cases():
+    assert L.box_iou_loss([0, 0, 2, 2], [0, 0, 2, 2]) == 0.0                # identical
+    assert L.box_iou_loss([0, 0, 1, 1], [5, 5, 6, 7]) == 1.0                # disjoint
+    assert L.box_iou_loss([0, 0, 1, 1], [1, 0, 2, 1]) == 1.0                # touching edges
+    assert L.box_iou_loss([0, 0, 2, 2], [1, 1, 3, 3]) == pytest.approx(1 - 1 / 7)  # I=1, U=4+4-1
+    assert L.box_iou_loss([0, 0, 4, 4], [1, 1, 3, 3]) == pytest.approx(1 - 4 / 16)  # nested
+    assert L.box_iou_loss([1, 0, 1, 2], [0, 0, 2, 2]) == 1.0                # degenerate pred: IoU 0
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_box_iou_loss_and_grad_match_torch_autograd(reduction):
+    rng = np.random.default_rng(0)
+    pred, target = _random_boxes(rng, (5, 3)), _random_boxes(rng, (5, 3))
+    pred[0, 0], pred[0, 1] = target[0, 0], target[0, 1] + [0, 0, 0.5, 0.3]  # identical; x1, y1 tied
+    pred[1, 0] = target[1, 0] + 10                                               # disjoint
+    pt = t(pred, requires_grad=True)
+    per_box = _torch_box_iou_loss(pt, t(target))
+    expected = {"mean": per_box.mean(), "sum": per_box.sum(), "none": per_box}[reduction]
+    assert_close(L.box_iou_loss(pred, target, reduction=reduction), expected)
+    expected.sum().backward()
+    assert_close(L.box_iou_loss_grad(pred, target, reduction=reduction), pt.grad)
+    assert np.all(L.box_iou_loss_grad(pred, target, reduction="none")[:2, 0] == 0)  # optimum, disjoint
+
+
+def test_box_iou_loss_grad_matches_finite_differences_and_broadcasts():
+    rng = np.random.default_rng(1)
+    pred, target = _random_boxes(rng, (4,)), _random_boxes(rng, (3, 1))
+    pred[:2] = [[0.0, 0.0, 2.0, 2.0], [0.5, 0.5, 3.0, 2.5]]
+    target[:, 0] = [1.0, 1.0, 3.0, 3.0]
+    result = check_grad(lambda p: L.box_iou_loss(p, target, reduction="sum"),
+                        lambda p: L.box_iou_loss_grad(p, target, reduction="sum"), pred)
+    assert result.ok, result
+    pt = t(pred, requires_grad=True)
+    _torch_box_iou_loss(pt, t(target)).mean().backward()
+    assert L.box_iou_loss_grad(pred, target).shape == pred.shape
+    assert_close(L.box_iou_loss_grad(pred, target), pt.grad)
+
+
+def test_box_iou_loss_keeps_float32():
+    b = np.array([[0, 0, 2, 2]], np.float32)
+    assert L.box_iou_loss(b, b + 1).dtype == np.float32
+    assert L.box_iou_loss_grad(b, b + 1).dtype == np.float32
+
+
+def test_box_iou_loss_is_scale_invariant_unlike_a_coordinate_loss():
+    small, big = np.array([0.0, 0, 1, 1]), np.array([0.0, 0, 10, 10])
+    assert L.box_iou_loss(small + [0.5, 0, 0.5, 0], small) == pytest.approx(
+        L.box_iou_loss(big + [5, 0, 5, 0], big))
+
+
+@pytest.mark.parametrize("pred, target, error, match", [
+    ([0, 0, 1], [0, 0, 1, 1], ValueError, r"pred_boxes must have shape \(\.\.\., 4\)"),
+    ([0, 0, 1, 1], 1.0, ValueError, r"target_boxes must have shape"),
+    ([2, 0, 1, 1], [0, 0, 1, 1], ValueError, "pred_boxes must have x2 >= x1"),
+    ([0, 0, 1, 1], [0, 1, 1, 0], ValueError, "target_boxes must have x2 >= x1 and y2 >= y1"),
+    ([0, 0, 1, np.nan], [0, 0, 1, 1], ValueError, "pred_boxes must be finite"),
+    ([0, 0, 0, 1], [1, 1, 2, 1], ValueError, "union .* zero area"),
+    (np.zeros((2, 4)), np.zeros((3, 4)), ValueError, "broadcast"),
+    ([0, 0, "a", 1], [0, 0, 1, 1], TypeError, "pred_boxes"),
+])
+def test_box_iou_loss_bad_input_raises(pred, target, error, match):
+    for fn in (L.box_iou_loss, L.box_iou_loss_grad):
+        with pytest.raises(error, match=match):
+            fn(pred, target)
+    with pytest.raises(ValueError, match="reduction"):
+        L.box_iou_loss([0, 0, 1, 1], [0, 0, 1, 1], reduction="avg")
