@@ -179,3 +179,10 @@ def as_finite_float64(x, name: str) -> np.ndarray:
     arr = as_float_array(x, name).astype(np.float64)
     check_finite(arr, name)
     return arr
+
+
+def check_integer(value, name: str) -> int:
+    """``value`` as an int; a bool, a float or anything else that is not an integer is refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    return int(value)

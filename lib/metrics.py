@@ -6,7 +6,6 @@ pages on calibration and ranking compute these next to the losses that stand in 
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +14,7 @@ from lib import losses as _losses
 from lib._checks import (
     as_float_array,
     check_finite,
+    check_integer,
     check_labels,
     check_ndim,
     check_positive,
@@ -49,10 +49,9 @@ def _calibration_inputs(probs, labels, n_bins) -> tuple[np.ndarray, np.ndarray, 
     labels = check_labels(labels, probs.shape[1], "labels")
     if labels.shape != probs.shape[:1]:
         raise ValueError(f"labels must have shape {probs.shape[:1]} (one per row of probs); got {labels.shape}")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral):
-        raise TypeError(f"n_bins must be an integer, got {n_bins!r}")
+    n_bins = check_integer(n_bins, "n_bins")
     check_positive(n_bins, "n_bins")
-    return probs, labels, int(n_bins)
+    return probs, labels, n_bins
 
 
 def reliability_bins(probs, labels, n_bins: int = 15) -> ReliabilityBins:
@@ -152,8 +151,7 @@ def _top_k_relevance(scores, relevance, k) -> tuple[np.ndarray, np.ndarray, int]
     check_finite(relevance, "relevance")
     if np.any(relevance < 0):
         raise ValueError(f"relevance must be >= 0; found {relevance[relevance < 0].flat[0]!r}")
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be an integer, got {k!r}")
+    k = check_integer(k, "k")
     n_items = scores.shape[-1]
     if not 1 <= k <= n_items:
         raise ValueError(f"k must be in [1, {n_items}] (the number of items per list), got {k}")

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from lib._checks import as_float_array, check_in_range, check_nonnegative, check_positive
+from lib._checks import as_float_array, check_in_range, check_integer, check_nonnegative, check_positive
 
 __all__ = [
     "Optimizer",
@@ -78,8 +78,7 @@ def _nonnegative(value, name: str) -> float:
 
 
 def _positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    value = check_integer(value, name)
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
