@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test env browser clean help
+.PHONY: book test env browser sandbox clean help
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # The environment: rebuilt when requirements.txt or pyproject.toml changes.
@@ -28,8 +28,14 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
+# bubblewrap from Debian's packages: the sandbox every submission is graded in (grading/sandbox/).
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap; }
+
 ## Every test, with coverage of lib/: lib vs torch, nbval, book build, browser, grading, JupyterLab.
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(BIN)/python -m pytest --cov=lib --cov-report=term-missing
 
 clean:
@@ -62,9 +68,9 @@ zip-collect: $(STAMP) need-assignment
 	cp "$(ZIP)" downloaded/$(ASSIGNMENT)/archive/
 	$(NBGRADER) zip_collect $(ASSIGNMENT) --force
 
-## Autograde every submission of ASSIGNMENT, a line of progress per student.
-autograde: $(STAMP) need-assignment
-	$(BIN)/python -m grading.autograde $(ASSIGNMENT)
+## Autograde every submission of ASSIGNMENT in sandboxes, JOBS at a time (default: the cores).
+autograde: $(STAMP) sandbox need-assignment
+	$(BIN)/python -m grading.autograde $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS))
 
 ## Manual grading: JupyterLab on 127.0.0.1, menu Nbgrader > Formgrader.
 formgrader: $(STAMP)

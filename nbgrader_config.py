@@ -11,8 +11,11 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # for the grading package's preprocessor below
 
 from grading.feedback import HideHiddenTests  # noqa: E402
+from grading.judge.execute import SandboxedExecute  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, GetGrades, LimitOutput, SaveAutoGrades)
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -22,19 +25,25 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
 
-# A cell that runs longer than this is interrupted and scores 0; the rest of the notebook goes on.
-c.Execute.timeout = 30
-c.Execute.interrupt_on_timeout = True
-# Kernels talk to nbgrader over CurveZMQ-encrypted TCP (ipykernel's kernelspec declares support);
-# without it every kernel prints "running over TCP without encryption" on the terminal.
+# Autograding: the student's cells run in a bubblewrap sandbox (grading/sandbox/), the test cells
+# run outside it with the instructor's source and lib (grading/judge/); nbgrader keeps the rest of
+# its pipeline (restoring locked cells, scores, late penalties). See grading/judge/execute.py.
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+    CheckCellMetadata,
+]
+# A test cell deleted from a submission is put back (and graded) rather than scored as missing.
+c.OverwriteCells.add_missing_cells = True
+# Limits of one submission (grading/sandbox/bwrap.py has the rest): a cell that runs longer than
+# this is stopped and the notebook goes on; each limit that strikes is named in the report.
+c.SandboxedExecute.cell_seconds = 30
+c.SandboxedExecute.notebook_seconds = 600
+# Where the sandbox cannot start (no user namespaces), grading refuses; `python -m
+# grading.autograde A --no-sandbox`, or this set to False, runs the code with your rights instead.
+c.SandboxedExecute.sandbox = True
+# Kernels nbgrader starts itself (Validate) talk over CurveZMQ-encrypted TCP; without it every
+# kernel prints "running over TCP without encryption" on the terminal.
 c.KernelManager.transport_encryption = "auto"
-
-# nbgrader scores a test cell 0 when anything reaches stderr. A warning from numpy or torch (say
-# an overflow in exp for an input of 1e4) is not a wrong answer: stderr output made only of
-# Python warnings (the "file:line: SomeWarning: message" line and the source line under it) is
-# dropped before grading. Anything else on stderr still counts.
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"\A(?:[^\n]*:\d+: \w*Warning: [^\n]*\n(?:  [^\n]*\n)?)+\Z"
 
 # Feedback shows each test's message but never hidden-test source (nbgrader shows it by default,
 # jupyter/nbgrader#917).

@@ -1,33 +1,42 @@
-"""Autograde every submission of an assignment, one student at a time, with progress.
+"""Autograde every submission of an assignment, in parallel sandboxes, with progress.
 
-    python -m grading.autograde ASSIGNMENT [--student ID ...]
+    python -m grading.autograde ASSIGNMENT [--student ID ...] [--jobs N] [--no-sandbox]
 
-Runs nbgrader's own autograde (through ``NbGraderAPI.autograde``) for each folder
-``submitted/<student>/<ASSIGNMENT>/``, printing a line per submission as it is graded. Before
-grading, each notebook is read and validated: one that is not a notebook (invalid JSON, empty
-file, wrong format) is reported as ungradeable with the reason, the student is still listed in
-the gradebook (so grades.csv has them, at 0), and the others are graded. Why a script and not
-``nbgrader autograde ASSIGNMENT``: nbgrader grades the class in one go with no progress, and stops
-at nothing clearer than a traceback for a broken file.
+Each notebook ``submitted/<student>/<ASSIGNMENT>/*.ipynb`` runs in a sandbox of its own (the
+student's cells in a bubblewrap'd kernel, the test cells outside, ``grading.judge``), up to N at
+a time (default: the number of cores), in worker processes. As each finishes, nbgrader's own
+autograde (``NbGraderAPI.autograde``, with ``SandboxedExecute`` in its pipeline) records it from
+this one process, so only one process writes the gradebook. A line per student says "graded"
+with the points, or the cause in one line (a limit that struck, an invalid notebook, ...).
+Where the sandbox cannot start, grading refuses with the reason and the switch that runs the
+code unsandboxed.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 import time
+import warnings
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import warnings
-
 import nbformat
+from nbformat.warnings import MissingIDFieldWarning
 from sqlalchemy.exc import SAWarning
 
-from grading.course import api as course_api
+from grading.course import api as course_api, load_config
+from grading.judge import execute
+from grading.sandbox import bwrap
 
 # nbgrader's gradebook triggers SQLAlchemy "not in session" warnings while it records a new
 # submission; they are harmless (the submission is stored) and would bury the progress lines.
 warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
+# A test cell nbgrader puts back into a submission has no cell id yet; nothing to act on.
+warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
 
 
 @dataclass
@@ -38,6 +47,7 @@ class Outcome:
     max_score: float = 0.0
     seconds: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    pending: bool = False  # written answers await manual grading
 
 
 def unreadable_notebooks(folder: Path, expected: list[str]) -> list[str]:
@@ -60,9 +70,17 @@ def unreadable_notebooks(folder: Path, expected: list[str]) -> list[str]:
 
 
 def autograde(assignment: str, students: list[str] | None = None, course_dir: Path | None = None,
-              out=sys.stdout) -> list[Outcome]:
+              out=sys.stdout, jobs: int | None = None, sandbox: bool | None = None) -> list[Outcome]:
     api = course_api(course_dir)
     root = Path(api.coursedir.root)
+    if sandbox is not None:
+        api.config.SandboxedExecute.sandbox = sandbox
+    sandbox = load_sandbox_setting(api.config)
+    if sandbox:
+        why = bwrap.probe()
+        if why:
+            raise SystemExit(f"cannot grade in a sandbox: {why}. To run the students' code unsandboxed "
+                             f"(with your rights), pass {bwrap.SWITCH}")
     submitted = root / api.coursedir.submitted_directory
     found = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
     students = students or found
@@ -71,52 +89,143 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
         return []
     source = root / api.coursedir.source_directory / assignment
     expected = sorted(p.stem for p in source.glob("*.ipynb"))
-    outcomes = []
+    outcomes: dict[str, Outcome] = {}
     width = len(str(len(students)))
-    for i, student in enumerate(students, 1):
-        start = time.perf_counter()
-        prefix = f"[{i:>{width}}/{len(students)}] {student}"
+    done = [0]
+
+    def report(outcome: Outcome) -> None:
+        done[0] += 1
+        prefix = f"[{done[0]:>{width}}/{len(students)}] {outcome.student}"
+        if outcome.status == "graded":
+            pending = " (written answers await manual grading)" if outcome.pending else ""
+            notes = (" — " + "; ".join(outcome.reasons)) if outcome.reasons else ""
+            print(f"{prefix}: {outcome.score:g} / {outcome.max_score:g} points in {outcome.seconds:.1f} s"
+                  f"{pending}{notes}", file=out, flush=True)
+        else:
+            print(f"{prefix}: {outcome.status.upper()} — " + "; ".join(outcome.reasons), file=out, flush=True)
+        outcomes[outcome.student] = outcome
+
+    gradable = []
+    for student in students:
         reasons = unreadable_notebooks(submitted / student / assignment, expected)
         if reasons:
             with api.gradebook as gb:
                 gb.update_or_create_student(student)
-            outcome = Outcome(student, "ungradeable", reasons=reasons)
-            print(f"{prefix}: UNGRADEABLE — " + "; ".join(reasons), file=out, flush=True)
+            report(Outcome(student, "ungradeable", reasons=reasons))
         else:
-            result = api.autograde(assignment, student, force=True, create=True)
-            seconds = time.perf_counter() - start
-            if result["success"]:
-                with api.gradebook as gb:
-                    sub = gb.find_submission(assignment, student)
-                    outcome = Outcome(student, "graded", sub.score, sub.max_score, seconds)
-                pending = " (written answers await manual grading)" if sub_needs_manual(api, assignment, student) else ""
-                print(f"{prefix}: {outcome.score:g} / {outcome.max_score:g} points in {seconds:.1f} s{pending}",
-                      file=out, flush=True)
-            else:
-                last = (result.get("error") or result.get("log") or "").strip().splitlines()[-1:] or ["unknown error"]
-                outcome = Outcome(student, "failed", seconds=seconds, reasons=last)
-                print(f"{prefix}: FAILED — {last[0]}", file=out, flush=True)
-        outcomes.append(outcome)
-    graded = [o for o in outcomes if o.status == "graded"]
-    print(f"\n{len(graded)} of {len(outcomes)} submissions of {assignment!r} graded"
-          + (f" in {sum(o.seconds for o in graded):.1f} s" if graded else ""), file=out)
-    for o in outcomes:
+            gradable.append(student)
+
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    began = time.perf_counter()
+    if jobs == 1 or len(gradable) < 2:
+        for student in gradable:
+            report(record(api, assignment, student, time.perf_counter()))
+    else:
+        slots = multiprocessing.get_context("spawn").Queue()
+        for slot in range(jobs):
+            slots.put(slot)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_worker, initargs=(slots, str(root))) as pool:
+            futures: dict[Future, str] = {
+                pool.submit(precompute, str(root), assignment, student, expected, sandbox): student
+                for student in gradable}
+            for future in as_completed(futures):
+                student = futures[future]
+                start = time.perf_counter()
+                try:
+                    results, seconds = future.result()
+                    execute.PRECOMPUTED.update(results)
+                    start -= seconds
+                except (BrokenProcessPool, Exception):  # noqa: B014
+                    pass  # the worker failed (the sandbox cannot reach it): graded inline below
+                report(record(api, assignment, student, start))
+    ordered = [outcomes[s] for s in students]
+    graded = [o for o in ordered if o.status == "graded"]
+    print(f"\n{len(graded)} of {len(ordered)} submissions of {assignment!r} graded"
+          + (f" in {time.perf_counter() - began:.1f} s" if graded else ""),
+          file=out)
+    for o in ordered:
         if o.status != "graded":
             print(f"  {o.student}: {o.status} — " + "; ".join(o.reasons), file=out)
-    return outcomes
+    return ordered
 
 
-def sub_needs_manual(api, assignment: str, student: str) -> bool:
+def load_sandbox_setting(config) -> bool:
+    value = config.SandboxedExecute.get("sandbox", True) if "SandboxedExecute" in config else True
+    return bool(value)
+
+
+def record(api, assignment: str, student: str, started: float) -> Outcome:
+    """nbgrader's autograde for one student (it finds the precomputed runs), and its outcome."""
+    for key in [k for k in execute.REPORTS if k[0] == student]:
+        del execute.REPORTS[key]
+    result = api.autograde(assignment, student, force=True, create=True)
+    seconds = time.perf_counter() - started
+    events = [e for k, v in execute.REPORTS.items() if k[0] == student for e in v]
+    if not result["success"]:
+        lines = (result.get("error") or result.get("log") or "").strip().splitlines()
+        cause = next((ln for ln in reversed(lines) if ln.strip() and "traceback" not in ln.lower()),
+                     "nbgrader could not autograde this submission")
+        return Outcome(student, "failed", seconds=seconds, reasons=[cause.strip()[:300]])
     with api.gradebook as gb:
-        return gb.find_submission(assignment, student).needs_manual_grade
+        sub = gb.find_submission(assignment, student)
+        return Outcome(student, "graded", sub.score, sub.max_score, seconds, reasons=events,
+                       pending=sub.needs_manual_grade)
+
+
+# -- worker processes ----------------------------------------------------------------------------
+_SLOT = 0
+
+
+def _init_worker(slots, root: str) -> None:
+    global _SLOT
+    _SLOT = slots.get()
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
+def precompute(root: str, assignment: str, student: str, notebooks: list[str],
+               sandbox: bool) -> tuple[dict, float]:
+    """Run a student's notebooks as nbgrader's autograde will see them (nbgrader's own sanitizing
+    steps first): plan key -> result, for ``SandboxedExecute`` to pick up, and the seconds taken."""
+    start = time.perf_counter()
+    from nbgrader.converters import Autograde
+
+    from grading.judge.run import plan, plan_key, run_notebook
+
+    config = load_config(root)
+    sanitizers = config.Autograde.get("sanitize_preprocessors",
+                                      Autograde.class_traits()["sanitize_preprocessors"].default())
+    db_url = config.CourseDirectory.db_url
+    limits = execute.SandboxedExecute(config=config).limits()
+    results = {}
+    for name in notebooks:
+        path = Path(root) / "submitted" / student / assignment / f"{name}.ipynb"
+        if not path.exists():
+            continue
+        nb = nbformat.read(path, as_version=4)
+        resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": name,
+                                  "db_url": db_url}}
+        for cls in sanitizers:
+            nb, resources = cls(config=config).preprocess(nb, resources)
+        steps = plan(nb.cells, execute.test_sources(db_url, name, assignment))
+        results[plan_key(steps)] = run_notebook(steps, limits, sandbox=sandbox, slot=_SLOT)
+    return results, time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment")
     parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="submissions graded at once (default: the number of cores)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run the students' code without the sandbox, with your rights "
+                             "(only where the sandbox cannot start)")
     args = parser.parse_args(argv)
-    outcomes = autograde(args.assignment, args.student)
+    outcomes = autograde(args.assignment, args.student, jobs=args.jobs,
+                         sandbox=False if args.no_sandbox else None)
     return 0 if outcomes and all(o.status == "graded" for o in outcomes) else 1
 
 
