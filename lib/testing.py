@@ -3,14 +3,22 @@
 A test cell stays short: it calls one of these, and the message a student reads comes from here.
 
 - ``check_function(fn, reference, *args)`` compares a student's function with lib's on given
-  inputs and says what was expected, what came back, and for which input.
+  inputs and says what was expected, what came back, and for which input. The result must have
+  the reference's kind of values: floats where lib returns floats (a boolean or integer array
+  fails), integers where lib returns integers (indices, classes).
 - ``assert_implemented(fn)`` fails when the student's function calls lib or torch (or another
   framework) instead of implementing: a task that delegates scores 0, with that reason. Every
   ``check_*`` calls it first.
-- ``grading_rng(task)`` draws hidden inputs from a seed derived from the student, the assignment
-  and the task, read from the folder nbgrader grades in (``autograded/<student>/<assignment>``):
-  regrading is reproducible, no two students share hidden inputs, and hard-coded outputs fail.
+- ``grading_rng(task)`` draws hidden inputs from a seed derived from the task's name only: every
+  student gets the same hidden inputs, so the same code gets the same grade, and a regrade gives
+  the same result. Hidden inputs are never shown, except in the message of a failing test.
 - ``hidden_arrays(rng)`` draws a handful of arrays of varied shapes, extremes included.
+
+When the grader runs the test cells outside the student's sandbox, the student's function names
+are bound to proxies (callables with ``__sandboxed__ = True``) that run the function in the
+sandbox and return its decoded result. For those, the delegation checks are skipped here: lib
+and torch cannot be imported inside the sandbox. In JupyterLab the names are plain functions and
+every check applies.
 """
 from __future__ import annotations
 
@@ -20,7 +28,6 @@ import hashlib
 import importlib
 import os
 import types
-from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -30,7 +37,7 @@ import lib
 FORBIDDEN = ("lib", "torch", "scipy", "sklearn", "tensorflow", "jax", "keras")
 # Every module of the reference but this one: all are tripwired while a submission runs.
 LIB_MODULES = tuple(f"lib.{name}" for name in lib.__all__ if name != "testing")
-SEED_ENV = "COURSE_GRADING_SEED"  # overrides the folder-derived seed (for the course's own tests)
+SEED_ENV = "COURSE_GRADING_SEED"  # an optional course-wide salt of the hidden inputs (unset: none)
 
 
 class DelegationError(AssertionError):
@@ -91,8 +98,19 @@ def _find_delegation(fn: Callable, seen: set[int]) -> str | None:
     return None
 
 
+def _sandboxed(fn: Any) -> bool:
+    """``fn`` is the grader's proxy of a function that runs in the student's sandbox."""
+    return getattr(fn, "__sandboxed__", False) is True
+
+
 def assert_implemented(fn: Callable, task: str | None = None) -> None:
-    """Fail with a ``DelegationError`` when ``fn`` delegates to lib, torch or another framework."""
+    """Fail with a ``DelegationError`` when ``fn`` delegates to lib, torch or another framework.
+
+    A no-op for the grader's proxies (``__sandboxed__``): their function runs where neither lib
+    nor torch can be imported.
+    """
+    if _sandboxed(fn):
+        return
     if not callable(fn):
         raise AssertionError(f"expected a function, got {type(fn).__name__}: define it in the answer cell")
     found = _find_delegation(fn, set())
@@ -117,8 +135,11 @@ def _lib_tripwire(task: str) -> Iterator[None]:
             )
         return call
 
-    for module_name in LIB_MODULES:
-        module = importlib.import_module(module_name)
+    # Every module is imported before any is patched: a module imported for the first time while
+    # another is patched would keep the tripwire of what it imports by name (``from lib.activations
+    # import softplus`` in lib.losses) after the tripwire is gone.
+    modules = [(name, importlib.import_module(name)) for name in LIB_MODULES]
+    for module_name, module in modules:
         for name, value in vars(module).items():
             if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == module_name:
                 patched.append((module, name, value))
@@ -157,7 +178,12 @@ def _copy(x: Any) -> Any:
 
 
 def call_student(fn: Callable, *args, task: str, **kwargs) -> Any:
-    """Call the student's function under the lib tripwire, after the delegation check."""
+    """Call the student's function under the lib tripwire, after the delegation check.
+
+    A grader's proxy (``__sandboxed__``) is simply called: its function runs in the sandbox.
+    """
+    if _sandboxed(fn):
+        return fn(*args, **kwargs)
     assert_implemented(fn, task)
     with _lib_tripwire(task):
         return fn(*args, **kwargs)
@@ -170,13 +196,15 @@ def check_function(
     task: str | None = None,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    check_dtype: bool = True,
     **kwargs: Any,
 ) -> None:
     """``fn(*args, **kwargs)`` equals ``reference(*args, **kwargs)`` within tolerance.
 
-    Checks, in order: no delegation; the call does not raise; inputs are not modified; the
-    result's shape; finiteness where the reference is finite; the values. Each failure says which
-    input, what was expected and what came back.
+    Checks, in order: no delegation; the call does not raise; inputs are not modified; then, as
+    ``compare`` does, the kind of values (floats, integers), the result's shape, finiteness where
+    the reference is finite, and the values. Each failure says which input, what was expected and
+    what came back.
     """
     _check_reference(reference)
     task = task or getattr(fn, "__name__", "function")
@@ -192,28 +220,61 @@ def check_function(
     for i, (a, b) in enumerate(zip(args, before)):
         if isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True):
             raise AssertionError(f"{task} modified its input argument {i + 1} in place; work on a copy")
-    compare(got, expected, what=f"{task}({arg_names})", rtol=rtol, atol=atol)
+    compare(got, expected, what=f"{task}({arg_names})", rtol=rtol, atol=atol, check_dtype=check_dtype)
 
 
-def compare(got: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
-    """``got`` equals ``expected`` (arrays, scalars, or tuples/lists/dicts of them)."""
+# The kinds of values a result may hold (numpy's dtype.kind), named as a task's text names them.
+_KINDS = {"f": "float", "i": "integer", "u": "integer", "b": "boolean"}
+
+
+def _check_kind(got: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """``got`` holds the kind of values ``expected`` holds: floats where the reference returns
+    floats (a comparison's booleans or an integer array fail), integers where it returns integers."""
+    want, have = _KINDS.get(expected.dtype.kind), _KINDS.get(got.dtype.kind)
+    if want is None or want == have:
+        return
+    hint = ""
+    if want == "float" and have == "boolean":
+        hint = " (a comparison gives booleans: return 0.0 and 1.0, e.g. with np.where(cond, 1.0, 0.0))"
+    elif want == "float":
+        hint = " (compute in floats, e.g. np.asarray(x, dtype=float))"
+    elif want == "integer":
+        hint = " (convert with .astype(int))"
+    raise AssertionError(
+        f"{what}: expected {want} values (dtype {expected.dtype}), got dtype {got.dtype}{hint}: "
+        f"{_describe(got)}")
+
+
+def compare(got: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float = 1e-9,
+            check_dtype: bool = True) -> None:
+    """``got`` equals ``expected`` (arrays, scalars, or tuples/lists/dicts of them).
+
+    With ``check_dtype`` (the default), each value must also be of the reference's kind: floats
+    where ``expected`` holds floats, integers where it holds integers (any width: int32 and
+    int64 are both integers, float32 and float64 both floats).
+    """
     if isinstance(expected, dict):
         if not isinstance(got, dict) or set(got) != set(expected):
             raise AssertionError(f"{what}: expected a dict with keys {sorted(expected)}, got {_describe(got)}")
         for key in expected:
-            compare(got[key], expected[key], f"{what}[{key!r}]", rtol, atol)
+            compare(got[key], expected[key], f"{what}[{key!r}]", rtol, atol, check_dtype)
         return
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             raise AssertionError(f"{what}: expected {len(expected)} values, got {_describe(got)}")
         for i, (g, e) in enumerate(zip(got, expected)):
-            compare(g, e, f"{what}[{i}]", rtol, atol)
+            compare(g, e, f"{what}[{i}]", rtol, atol, check_dtype)
         return
     expected = np.asarray(expected)
     try:
-        got_arr = np.asarray(got, dtype=np.float64)
+        got_raw = np.asarray(got)
+        if got_raw.dtype.kind not in _KINDS:
+            raise TypeError(got_raw.dtype)
+        got_arr = got_raw.astype(np.float64)
     except (TypeError, ValueError):
         raise AssertionError(f"{what}: expected numbers, got {_describe(got)}") from None
+    if check_dtype:
+        _check_kind(got_raw, expected, what)
     if got_arr.shape != expected.shape:
         raise AssertionError(
             f"{what}: expected a result of shape {expected.shape}, got shape {got_arr.shape}")
@@ -252,18 +313,16 @@ def check_raises(fn: Callable, *args: Any, error: type[Exception] = ValueError,
 # ---------------------------------------------------------------------------------------------
 # Hidden inputs.
 
-def grading_seed(task: str, folder: str | os.PathLike | None = None) -> int:
-    """A seed from the student, the assignment and the task.
+def grading_seed(task: str) -> int:
+    """A seed derived from the task's name only.
 
-    nbgrader executes a submission in ``autograded/<student>/<assignment>/``, so the current
-    folder names the student and the assignment. ``COURSE_GRADING_SEED`` overrides the folder.
+    Every student gets the same hidden inputs (the same code gets the same grade, whoever hands
+    it in and wherever it is graded) and a regrade gives the same result. ``COURSE_GRADING_SEED``,
+    when set in the environment of the process that runs the test cells, salts every seed (to
+    change the hidden inputs from one term to the next); the grader does not set it.
     """
-    override = os.environ.get(SEED_ENV)
-    if override:
-        key = f"{override}/{task}"
-    else:
-        here = Path(folder or Path.cwd()).resolve()
-        key = f"{here.parent.name}/{here.name}/{task}"
+    salt = os.environ.get(SEED_ENV)
+    key = f"{salt}/{task}" if salt else task
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
 
 

@@ -3,6 +3,8 @@ submissions that delegate to the reference."""
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -159,14 +161,16 @@ def test_compare_walks_dicts_and_tuples():
         testing.compare({"b": 1.0}, {"a": 1.0}, what="grads")
 
 
-def test_hidden_seed_differs_between_students_and_is_reproducible(tmp_path, monkeypatch):
+def test_hidden_inputs_are_the_same_for_every_student_and_reproducible(tmp_path, monkeypatch):
     monkeypatch.delenv(testing.SEED_ENV, raising=False)
-    alice = tmp_path / "autograded" / "alice" / "activations"
-    bob = tmp_path / "autograded" / "bob" / "activations"
-    assert testing.grading_seed("sigmoid", alice) == testing.grading_seed("sigmoid", alice)
-    assert testing.grading_seed("sigmoid", alice) != testing.grading_seed("sigmoid", bob)
-    assert testing.grading_seed("sigmoid", alice) != testing.grading_seed("softmax", alice)
-    monkeypatch.chdir(tmp_path)
+    seeds = []
+    for student in ("alice", "bob"):
+        folder = tmp_path / "autograded" / student / "activations"
+        folder.mkdir(parents=True)
+        monkeypatch.chdir(folder)
+        seeds.append(testing.grading_seed("sigmoid"))
+    assert seeds[0] == seeds[1] == testing.grading_seed("sigmoid")
+    assert testing.grading_seed("sigmoid") != testing.grading_seed("softmax")
     a = testing.hidden_arrays(testing.grading_rng("sigmoid"))
     b = testing.hidden_arrays(testing.grading_rng("sigmoid"))
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
@@ -210,10 +214,12 @@ def test_check_raises_still_catches_delegation():
         testing.check_raises(direct, np.zeros(2))
 
 
-def test_the_seed_can_be_set_for_the_courses_own_tests(monkeypatch, tmp_path):
+def test_the_seed_can_be_salted_for_the_whole_course(monkeypatch):
+    monkeypatch.delenv(testing.SEED_ENV, raising=False)
+    unsalted = testing.grading_seed("sigmoid")
     monkeypatch.setenv(testing.SEED_ENV, "42")
-    here = testing.grading_seed("sigmoid", tmp_path / "a" / "b")
-    assert here == testing.grading_seed("sigmoid", tmp_path / "c" / "d")
+    assert testing.grading_seed("sigmoid") != unsalted
+    assert testing.grading_seed("sigmoid") == testing.grading_seed("sigmoid")
 
 
 def test_hidden_arrays_without_extremes():
@@ -223,3 +229,78 @@ def test_hidden_arrays_without_extremes():
 
 def test_lib_lists_its_modules():
     assert {"activations", "losses", "optim", "network", "testing"} <= set(dir(lib))
+
+
+# The grader's proxies: the student's function runs in the sandbox, the test cell outside.
+class Proxy:
+    """What the grader binds a student's function name to: calls it elsewhere, returns the result."""
+
+    __sandboxed__ = True
+
+    def __init__(self, fn):
+        self.fn, self.__name__ = fn, fn.__name__
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+
+def test_a_sandboxed_proxy_is_called_without_the_delegation_checks():
+    proxy = Proxy(direct)  # the code behind it is not ours to inspect; lib is not reachable there
+    testing.assert_implemented(proxy)
+    assert testing.call_student(proxy, np.zeros(1), task="sigmoid")[0] == 0.5
+    testing.check_function(proxy, lib.activations.sigmoid, np.array([-1.0, 0.0, 2.0]), task="sigmoid")
+    with pytest.raises(AssertionError, match="largest difference"):
+        testing.check_function(Proxy(lambda z: z), lib.activations.sigmoid, np.array([1.0]), task="sigmoid")
+
+
+def test_only_a_true_sandboxed_flag_skips_the_checks():
+    proxy = Proxy(direct)
+    proxy.__sandboxed__ = "yes"
+    with pytest.raises(DelegationError):
+        testing.check_function(proxy, lib.activations.sigmoid, np.zeros(2), task="sigmoid")
+
+
+# The kind of values: what a task's text says the function returns.
+def test_booleans_fail_where_the_task_returns_floats():
+    with pytest.raises(AssertionError, match=r"relu_grad\(.*expected float values \(dtype float64\), got dtype bool"):
+        testing.check_function(lambda z: z > 0, lib.activations.relu_grad, np.array([-1.0, 0.0, 2.0]), task="relu_grad")
+
+
+def test_integers_fail_where_the_task_returns_floats():
+    with pytest.raises(AssertionError, match=r"expected float values \(dtype float64\), got dtype int"):
+        testing.check_function(lambda z: (z > 0).astype(int), lib.activations.relu_grad, np.array([-1.0, 2.0]))
+    with pytest.raises(AssertionError, match="expected float values"):
+        testing.compare({"w": 0}, {"w": 0.0}, what="step")
+
+
+def test_integers_of_any_width_pass_where_the_task_returns_integers():
+    testing.compare(np.array([[1], [0]], dtype=np.int32), np.array([[1], [0]]), what="predict")
+    testing.compare([3, 3, 1], [3, 3, 1], what="batch sizes")
+    testing.compare(np.float32(0.5), 0.5, what="float32 is a float")
+    with pytest.raises(AssertionError, match="expected integer values .*got dtype bool"):
+        testing.compare(np.array([True, False]), np.array([1, 0]), what="predict")
+    with pytest.raises(AssertionError, match="expected integer values .*got dtype float64"):
+        testing.compare(np.array([1.0, 0.0]), np.array([1, 0]), what="predict")
+
+
+def test_the_kind_of_values_check_can_be_turned_off():
+    testing.check_function(lambda z: z > 0, lib.activations.relu_grad, np.array([-1.0, 2.0]), check_dtype=False)
+
+
+def test_none_is_not_a_number():
+    with pytest.raises(AssertionError, match="expected numbers, got None"):
+        testing.compare(None, 1.0, what="loss")
+
+
+def test_the_tripwire_leaves_nothing_behind_in_modules_it_imports():
+    """A lib module imported for the first time while the tripwire is on must not keep it
+    (lib.losses imports softplus from lib.activations by name)."""
+    script = (
+        "import numpy as np, lib.activations\n"
+        "from lib.testing import check_function\n"
+        "check_function(lambda z: np.exp(-np.logaddexp(0, -z)), lib.activations.sigmoid, np.zeros(2))\n"
+        "import lib.losses\n"
+        "print(lib.losses.bce_with_logits(np.zeros(2), np.ones(2)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
