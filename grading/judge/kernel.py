@@ -34,6 +34,7 @@ BOOTSTRAP = (
     "_m = _t.ModuleType('__course_recorder__')\n"
     "exec(compile({source!r}, 'course-recorder', 'exec'), _m.__dict__)\n"
     "_s.modules['__course_recorder__'] = _m\n"
+    "_m.limit_output(get_ipython(), {keep}, {stop})\n"
     "del _s, _t, _m\n"
 )
 
@@ -106,7 +107,9 @@ class Kernel:
             except RuntimeError:
                 if time.monotonic() > deadline:
                     raise KernelStopped(f"the kernel did not start within {timeout:g} s") from None
-        self.execute(BOOTSTRAP.format(source=Path(recorder.__file__).read_text()),
+        bootstrap = BOOTSTRAP.format(source=Path(recorder.__file__).read_text(),
+                                     keep=self.limits.cell_output_bytes, stop=self.limits.flood_bytes)
+        self.execute(bootstrap,
                      deadline=time.monotonic() + timeout, silent=True)
 
     def _stderr_tail(self) -> str:
@@ -214,13 +217,17 @@ class Kernel:
                 return run
             if output["output_type"] == "error":
                 run.error = str(content.get("ename", "Error"))[:80]
+                if run.error == recorder.OutputLimitExceeded.__name__:
+                    run.limit = f"output limit ({self.limits.flood_bytes:,} bytes in one cell)"
             if mime is not None:
                 if output["output_type"] == "display_data" and mime in output.get("data", {}):
                     run.outputs = [output]  # the last record counts
                 continue
             if not keep_outputs:
                 continue
-            if cell_bytes <= self.limits.cell_output_bytes and \
+            # The kernel cuts an honest cell's output at cell_output_bytes (recorder.limit_output);
+            # the grader keeps at most twice that, whatever a hostile kernel sends.
+            if cell_bytes <= 2 * self.limits.cell_output_bytes and \
                     self.output_bytes + size <= self.limits.notebook_output_bytes:
                 self.output_bytes += size
                 run.outputs.append(output)

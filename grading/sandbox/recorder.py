@@ -143,3 +143,39 @@ def publish(namespace: dict, name: str, payload: str) -> None:
 
     record = call(namespace, name, payload)
     publish_display_data({MIME: json.dumps(record, allow_nan=True)})
+
+
+class OutputLimitExceeded(BaseException):
+    """Raised into the student's code when a cell prints more than the limit (a BaseException,
+    so that ``except Exception`` in the student's code does not swallow it)."""
+
+
+def limit_output(shell, keep_bytes: int, stop_bytes: int) -> None:
+    """Cap what one cell prints: the first ``keep_bytes`` reach the grader, the rest is dropped,
+    and past ``stop_bytes`` the cell is stopped with ``OutputLimitExceeded``. An honest cell that
+    prints too much so ends in one clear line instead of one enormous message. (IPython puts its
+    own ``write`` on the streams for each cell, so the cap is put on top of it before each cell.)"""
+    import sys
+
+    count = [0]
+
+    def cap(write):
+        def capped(text, *args, **kwargs):
+            size = len(text)
+            before = count[0]
+            count[0] += size
+            if count[0] > stop_bytes:
+                raise OutputLimitExceeded(f"this cell printed more than {stop_bytes:,} bytes")
+            if before < keep_bytes:
+                write(text[:keep_bytes - before], *args, **kwargs)
+                if count[0] > keep_bytes:
+                    write("\n[output limit: the rest of this cell's output was not kept]\n")
+            return size
+        return capped
+
+    def before_each_cell():
+        count[0] = 0
+        for stream in (sys.stdout, sys.stderr):
+            stream.write = cap(stream.write)
+
+    shell.events.register("pre_execute", before_each_cell)
