@@ -1,9 +1,12 @@
-"""Instructor-side helpers around nbgrader: what nbgrader's own commands do not do.
+"""Grading: what nbgrader does not do, laid out along the trust boundary.
 
-- ``grading.feedback``: the feedback preprocessor that keeps hidden tests hidden;
-- ``grading.autograde``: autograde a class with progress per submission and a clear report of
-  ungradeable ones (calls nbgrader's API per student);
-- ``grading.summary``: the per-question summary (table and plot) from the gradebook;
-- ``grading.collect``: collect hand-ins given as a folder of student folders;
+- ``grading.sandbox``: what runs *inside* the sandbox of a submission (the bubblewrap command,
+  the recorder sent into the student's kernel, the blocker mounted over lib and torch);
+- ``grading.judge``: what judges *outside* it (the kernel seen from the grader, the runner that
+  executes the test cells with lib, strict decoding of records, nbgrader's ``SandboxedExecute``
+  preprocessor, notes on what a submission changed);
+- the instructor's commands: ``grading.autograde`` (parallel, with progress and one-line
+  reasons), ``grading.collect`` (a folder of hand-ins), ``grading.summary`` (per question),
+  ``grading.feedback`` (the feedback preprocessor that keeps hidden tests hidden);
 - ``grading.synthetic``: private course copies and synthetic submissions (tests, benchmark).
 """

@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import MissingEntry
 from nbformat.warnings import MissingIDFieldWarning
 from sqlalchemy.exc import SAWarning
 
 from grading.course import api as course_api, load_config
 from grading.judge import execute
+from grading.judge.notes import submission_notes
 from grading.sandbox import bwrap
 
 # nbgrader's gradebook triggers SQLAlchemy "not in session" warnings while it records a new
@@ -81,14 +83,23 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
         if why:
             raise SystemExit(f"cannot grade in a sandbox: {why}. To run the students' code unsandboxed "
                              f"(with your rights), pass {bwrap.SWITCH}")
+    source = root / api.coursedir.source_directory / assignment
+    expected = sorted(p.stem for p in source.glob("*.ipynb"))
+    if not expected:
+        known = sorted(p.name for p in source.parent.iterdir() if p.is_dir()) if source.parent.is_dir() else []
+        raise SystemExit(f"unknown assignment {assignment!r}: the assignments are {', '.join(known)}")
+    with api.gradebook as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise SystemExit(f"{assignment!r} is not in the gradebook yet: run `make release` "
+                             f"(nbgrader generate_assignment) first") from None
     submitted = root / api.coursedir.submitted_directory
     found = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
     students = students or found
     if not students:
         print(f"no submissions of {assignment!r} under {submitted}/<student>/{assignment}/", file=out)
         return []
-    source = root / api.coursedir.source_directory / assignment
-    expected = sorted(p.stem for p in source.glob("*.ipynb"))
     outcomes: dict[str, Outcome] = {}
     width = len(str(len(students)))
     done = [0]
@@ -98,9 +109,9 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
         prefix = f"[{done[0]:>{width}}/{len(students)}] {outcome.student}"
         if outcome.status == "graded":
             pending = " (written answers await manual grading)" if outcome.pending else ""
-            notes = (" — " + "; ".join(outcome.reasons)) if outcome.reasons else ""
+            why = (" — " + "; ".join(outcome.reasons)) if outcome.reasons else ""
             print(f"{prefix}: {outcome.score:g} / {outcome.max_score:g} points in {outcome.seconds:.1f} s"
-                  f"{pending}{notes}", file=out, flush=True)
+                  f"{pending}{why}", file=out, flush=True)
         else:
             print(f"{prefix}: {outcome.status.upper()} — " + "; ".join(outcome.reasons), file=out, flush=True)
         outcomes[outcome.student] = outcome
@@ -114,12 +125,15 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
             report(Outcome(student, "ungradeable", reasons=reasons))
         else:
             gradable.append(student)
+    release = root / api.coursedir.release_directory / assignment
+    notes = {s: [n for name in expected for n in submission_notes(
+        submitted / s / assignment / f"{name}.ipynb", release / f"{name}.ipynb")] for s in gradable}
 
     jobs = max(1, jobs or os.cpu_count() or 1)
     began = time.perf_counter()
     if jobs == 1 or len(gradable) < 2:
         for student in gradable:
-            report(record(api, assignment, student, time.perf_counter()))
+            report(record(api, assignment, student, time.perf_counter(), notes[student]))
     else:
         slots = multiprocessing.get_context("spawn").Queue()
         for slot in range(jobs):
@@ -138,7 +152,7 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
                     start -= seconds
                 except (BrokenProcessPool, Exception):  # noqa: B014
                     pass  # the worker failed (the sandbox cannot reach it): graded inline below
-                report(record(api, assignment, student, start))
+                report(record(api, assignment, student, start, notes[student]))
     ordered = [outcomes[s] for s in students]
     graded = [o for o in ordered if o.status == "graded"]
     print(f"\n{len(graded)} of {len(ordered)} submissions of {assignment!r} graded"
@@ -155,18 +169,18 @@ def load_sandbox_setting(config) -> bool:
     return bool(value)
 
 
-def record(api, assignment: str, student: str, started: float) -> Outcome:
+def record(api, assignment: str, student: str, started: float, notes: list[str]) -> Outcome:
     """nbgrader's autograde for one student (it finds the precomputed runs), and its outcome."""
     for key in [k for k in execute.REPORTS if k[0] == student]:
         del execute.REPORTS[key]
     result = api.autograde(assignment, student, force=True, create=True)
     seconds = time.perf_counter() - started
-    events = [e for k, v in execute.REPORTS.items() if k[0] == student for e in v]
+    events = notes + [e for k, v in execute.REPORTS.items() if k[0] == student for e in v]
     if not result["success"]:
         lines = (result.get("error") or result.get("log") or "").strip().splitlines()
         cause = next((ln for ln in reversed(lines) if ln.strip() and "traceback" not in ln.lower()),
                      "nbgrader could not autograde this submission")
-        return Outcome(student, "failed", seconds=seconds, reasons=[cause.strip()[:300]])
+        return Outcome(student, "failed", seconds=seconds, reasons=[*notes, cause.strip()[:300]])
     with api.gradebook as gb:
         sub = gb.find_submission(assignment, student)
         return Outcome(student, "graded", sub.score, sub.max_score, seconds, reasons=events,

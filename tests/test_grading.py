@@ -139,13 +139,20 @@ def test_runaway_loop_loses_only_its_task(graded_class):
 
 
 def test_edited_test_cell_is_restored_and_graded_honestly(graded_class):
-    subs, _, got = graded_class
+    subs, progress, got = graded_class
     assert got["edited"] == points(subs.source) - points(subs.source, "leaky")
+    assert re.search(r"edited: .* test cell leaky-test was edited: restored from the release", progress.stdout)
 
 
-def test_deleted_test_cell_never_gives_full_marks(graded_class):
-    subs, _, got = graded_class
-    assert got["deleted"] <= points(subs.source) - points(subs.source, "relu")
+def test_deleted_test_cell_is_restored_and_graded(graded_class):
+    subs, progress, got = graded_class
+    assert got["deleted"] == points(subs.source) - points(subs.source, "relu")
+    assert re.search(r"deleted: .* test cell relu-test was deleted: restored from the release", progress.stdout)
+
+
+def test_a_runaway_cell_is_named_in_the_progress_line(graded_class):
+    progress = graded_class[1]
+    assert re.search(r"runaway: .* time limit \(\d+ s\) in cell \d+ \(collapse-answer\)", progress.stdout)
 
 
 def test_delegating_to_lib_scores_zero_on_that_task_and_says_why(graded_class, course):
@@ -256,3 +263,13 @@ def test_a_folder_of_handins_is_collected(empty_course, tmp_path_factory):
     for student in ("ann", "ben"):
         assert (empty_course / "submitted" / student / "activations" / "activations.ipynb").is_file()
     assert not (empty_course / "submitted" / "cy").exists()
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("activations", "'activations' is not in the gradebook yet: run `make release`"),
+    ("activatoins", "unknown assignment 'activatoins': the assignments are activations, backprop"),
+])
+def test_an_unreleased_or_mistyped_assignment_is_refused_in_one_line(empty_course, assignment, message):
+    result = run([sys.executable, "-m", "grading.autograde", assignment], empty_course)
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
