@@ -66,6 +66,7 @@ class Kernel:
         self.context: zmq.Context | None = None
         self.run_dir: Path | None = None
         self.output_bytes = 0  # kept so far, over the notebook
+        self.stderr = None
         self.stopped_because: str | None = None
 
     # -- life cycle ------------------------------------------------------------------------
@@ -89,8 +90,11 @@ class Kernel:
             scratch.mkdir()
             argv = [*bwrap.prlimit(self.limits, processes=False), *argv]
             env, cwd = bwrap.kernel_env(str(scratch)), scratch
+        # The kernel's own stderr (startup errors) goes to an unlinked file of the grader's: a pipe
+        # could fill and stall the kernel; RLIMIT_FSIZE bounds the file.
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True)
+                                     stderr=self.stderr, env=env, cwd=cwd, start_new_session=True)
         self.context = zmq.Context()
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
         self.context.setsockopt(zmq.LINGER, 0)
@@ -113,9 +117,11 @@ class Kernel:
                      deadline=time.monotonic() + timeout, silent=True)
 
     def _stderr_tail(self) -> str:
-        if self.proc is None or self.proc.stderr is None or self.proc.poll() is None:
+        if self.stderr is None:
             return "no message"
-        text = self.proc.stderr.read(20_000).decode(errors="replace").strip()
+        self.stderr.seek(0, os.SEEK_END)
+        self.stderr.seek(max(0, self.stderr.tell() - 2000))
+        text = self.stderr.read().decode(errors="replace").strip()
         return (text.splitlines() or ["no message"])[-1][:200]
 
     def alive(self) -> bool:
@@ -134,8 +140,9 @@ class Kernel:
                 except ProcessLookupError:
                     pass
             self.proc.wait()
-            if self.proc.stderr:
-                self.proc.stderr.close()
+        if self.stderr is not None:
+            self.stderr.close()
+            self.stderr = None
         if self.run_dir is not None:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         self.proc = self.client = self.context = None

@@ -149,6 +149,8 @@ class Session:
         if self.kernel is None or not self.kernel.alive():
             reason = self.kernel.stopped_because if self.kernel else None
             raise KernelStopped(f"your notebook's kernel had stopped ({reason or 'not running'})")
+        if time.monotonic() >= self.deadline:
+            raise TimeLimit(f"the test cell's {self.limits.cell_seconds:g} s were used up before this call")
         payload = codec.encode_request(args, kwargs)
         try:
             text = self.kernel.call(name, payload, self.deadline)
