@@ -12,10 +12,12 @@ sys.path.insert(0, str(ROOT))  # for the grading package's preprocessor below
 
 from grading.feedback import HideHiddenTests  # noqa: E402
 from grading.judge.execute import SandboxedExecute  # noqa: E402
+from grading.judge.sanitize import DropEmptyMetadata, RestoreCellRoles  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, GetGrades, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, LimitOutput,
+    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -28,6 +30,10 @@ c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
 # Autograding: the student's cells run in a bubblewrap sandbox (grading/sandbox/), the test cells
 # run outside it with the instructor's source and lib (grading/judge/); nbgrader keeps the rest of
 # its pipeline (restoring locked cells, scores, late penalties). See grading/judge/execute.py.
+c.Autograde.sanitize_preprocessors = [  # nbgrader's, with two repairs (grading/judge/sanitize.py)
+    ClearOutput, DeduplicateIds, DropEmptyMetadata, OverwriteKernelspec, RestoreCellRoles,
+    OverwriteCells, CheckCellMetadata,
+]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
     CheckCellMetadata,

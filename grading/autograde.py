@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import re
 import sys
 import time
 import warnings
@@ -39,6 +40,9 @@ from grading.sandbox import bwrap
 warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
 # A test cell nbgrader puts back into a submission has no cell id yet; nothing to act on.
 warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+
+
+EXCEPTION_LINE = re.compile(r"^\s*[\w.]*(Error|Exception): ")
 
 
 @dataclass
@@ -178,8 +182,8 @@ def record(api, assignment: str, student: str, started: float, notes: list[str])
     events = notes + [e for k, v in execute.REPORTS.items() if k[0] == student for e in v]
     if not result["success"]:
         lines = (result.get("error") or result.get("log") or "").strip().splitlines()
-        cause = next((ln for ln in reversed(lines) if ln.strip() and "traceback" not in ln.lower()),
-                     "nbgrader could not autograde this submission")
+        cause = next((ln for ln in reversed(lines) if EXCEPTION_LINE.match(ln)),
+                     "nbgrader could not autograde this submission (see `nbgrader autograde` for details)")
         return Outcome(student, "failed", seconds=seconds, reasons=[*notes, cause.strip()[:300]])
     with api.gradebook as gb:
         sub = gb.find_submission(assignment, student)

@@ -71,35 +71,45 @@ class Kernel:
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> None:
-        self.run_dir = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
-        uid = bwrap.uid_for(self.slot)
-        if self.sandbox and bwrap.is_root():
-            os.chown(self.run_dir, uid, uid)
-        elif self.sandbox:
-            os.chmod(self.run_dir, 0o777)
+        self.run_dir = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))  # the grader's, never the kernel's
         connection = self.run_dir / "kernel.json"
-        write_connection_file(str(connection), transport="ipc", ip=str(self.run_dir / "k"))
+        ip = bwrap.KERNEL_DIR + "/k" if self.sandbox else str(self.run_dir / "k")
+        write_connection_file(str(connection), transport="ipc", ip=ip)
+        os.chmod(self.run_dir, 0o755)
         os.chmod(connection, 0o644)
-        argv = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", str(connection),
-                "--HistoryManager.enabled=False", "--IPKernelApp.capture_fd_output=False"]
-        if self.sandbox:
-            argv = bwrap.command(self.run_dir, argv, self.limits, uid=uid)
-            env, cwd = None, None
-        else:
-            scratch = self.run_dir / "home"
-            scratch.mkdir()
-            argv = [*bwrap.prlimit(self.limits, processes=False), *argv]
-            env, cwd = bwrap.kernel_env(str(scratch)), scratch
+        kernel = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
+                  "--HistoryManager.enabled=False", "--IPKernelApp.capture_fd_output=False", "-f"]
         # The kernel's own stderr (startup errors) goes to an unlinked file of the grader's: a pipe
         # could fill and stall the kernel; RLIMIT_FSIZE bounds the file.
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr, env=env, cwd=cwd, start_new_session=True)
+        if self.sandbox:
+            info_read, info_write = os.pipe()
+            argv = bwrap.command(connection, [*kernel, bwrap.CONNECTION_FILE], self.limits,
+                                 uid=bwrap.uid_for(self.slot), info_fd=info_write)
+            try:
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                             stderr=self.stderr, pass_fds=(info_write,),
+                                             start_new_session=True)
+            finally:
+                os.close(info_write)
+            child = _child_pid(info_read, timeout)
+            if child is None:
+                self.proc.wait()
+                raise KernelStopped(f"the sandbox did not start ({self._stderr_tail()})")
+            ip = f"/proc/{child}/root{ip}"  # the sandbox's own tmpfs, seen from outside
+        else:
+            scratch = self.run_dir / "home"
+            scratch.mkdir()
+            argv = [*bwrap.prlimit(self.limits, processes=False), *kernel, str(connection)]
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=self.stderr, env=bwrap.kernel_env(str(scratch)),
+                                         cwd=scratch, start_new_session=True)
         self.context = zmq.Context()
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
         self.context.setsockopt(zmq.LINGER, 0)
         self.client = BlockingKernelClient(context=self.context)
         self.client.load_connection_file(str(connection))
+        self.client.ip = ip
         self.client.start_channels()
         deadline = time.monotonic() + timeout
         while True:
@@ -283,6 +293,31 @@ class Kernel:
             return None
         text = run.outputs[0]["data"][recorder.MIME]
         return text if isinstance(text, str) else json.dumps(text)
+
+
+def _child_pid(fd: int, timeout: float) -> int | None:
+    """The pid of the sandbox's first process, from bubblewrap's ``--info-fd`` JSON."""
+    import select
+
+    data = b""
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+            if not ready:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            try:
+                pid = json.loads(data.decode()).get("child-pid")
+                return pid if isinstance(pid, int) else None
+            except ValueError:
+                continue
+    finally:
+        os.close(fd)
+    return None
 
 
 def _as_output(kind: str, content: dict) -> dict | None:

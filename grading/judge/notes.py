@@ -2,7 +2,7 @@
 
 nbgrader quietly repairs these (``DeduplicateIds``, ``OverwriteCells``); the instructor should
 still see them beside the grade, because each one changes what is graded: a duplicated cell (the
-first copy keeps the grade id; every copy's code runs, in order), a locked cell edited or deleted
+last copy keeps the grade id; every copy's code runs, in order), a locked cell edited or deleted
 (restored from the release before grading).
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ def submission_notes(submitted: Path, release: Path) -> list[str]:
     counts = Counter(_grade_id(c) for c in nb.cells if _grade_id(c))
     for gid, n in counts.items():
         if n > 1:
-            notes.append(f"cell {gid} appears {n} times: every copy ran in order, the first keeps the "
-                         f"grade id (the test sees the function as last defined before it)")
+            notes.append(f"cell {gid} appears {n} times: every copy ran in order and the last one is "
+                         f"graded (a test sees the function as last defined before it)")
     present = {_grade_id(c): c for c in reversed(nb.cells) if _grade_id(c)}
     for cell in released.cells:
         info = cell.get("metadata", {}).get("nbgrader", {})

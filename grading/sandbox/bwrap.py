@@ -68,11 +68,18 @@ def _ancestors(paths: list[Path]) -> list[Path]:
     return seen
 
 
-def command(run_dir: Path, argv: list[str], limits: Limits, uid: int | None = None) -> list[str]:
+KERNEL_DIR = "/run/kernel"  # the kernel's sockets: a tiny tmpfs of the sandbox's own
+CONNECTION_FILE = "/run/kernel.json"
+
+
+def command(connection_file: Path | None, argv: list[str], limits: Limits, uid: int | None = None,
+            info_fd: int | None = None) -> list[str]:
     """bwrap + limits + ``argv``: the kernel's command line inside the sandbox.
 
-    ``run_dir`` (the kernel's connection file and sockets) is the only outside folder it can
-    write. ``uid`` is the unprivileged uid to run as when the grader is root.
+    ``connection_file`` (the grader's, read-only inside at ``CONNECTION_FILE``) names sockets in
+    ``KERNEL_DIR``, a 1 MiB tmpfs: nothing outside the sandbox is writable from inside. The
+    grader reaches the sockets through ``/proc/<pid>/root`` (the pid bubblewrap writes to
+    ``info_fd``). ``uid`` is the unprivileged uid to run as when the grader is root.
     """
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -94,7 +101,12 @@ def command(run_dir: Path, argv: list[str], limits: Limits, uid: int | None = No
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(limits.scratch_bytes), "--perms", "1777", "--tmpfs", "/tmp",
             "--size", str(limits.scratch_bytes), "--perms", "0777", "--tmpfs", "/home/student"]
-    for parent in _ancestors([*roots, *masked, run_dir]):
+    cmd += ["--size", str(1 << 20), "--perms", "1777", "--tmpfs", KERNEL_DIR]
+    if connection_file is not None:
+        cmd += ["--ro-bind", str(connection_file), CONNECTION_FILE]
+    if info_fd is not None:
+        cmd += ["--info-fd", str(info_fd)]
+    for parent in _ancestors([*roots, *masked]):
         cmd += ["--perms", "0755", "--dir", str(parent)]
     for root in roots:
         cmd += ["--ro-bind", str(root), str(root)]
@@ -103,7 +115,7 @@ def command(run_dir: Path, argv: list[str], limits: Limits, uid: int | None = No
             cmd += ["--ro-bind", str(BLOCKED), str(site / name)]
     for folder in masked:  # the reference: `import lib` finds the blocker, not the course
         cmd += ["--ro-bind", str(BLOCKED), str(folder)]
-    cmd += ["--bind", str(run_dir), str(run_dir), "--chdir", "/home/student", "--clearenv"]
+    cmd += ["--chdir", "/home/student", "--clearenv"]
     for key, value in kernel_env().items():
         cmd += ["--setenv", key, value]
     inner: list[str] = []
@@ -146,14 +158,9 @@ def kernel_env(home: str = "/home/student") -> dict[str, str]:
 
 def probe() -> str | None:
     """Why the sandbox cannot start here (one line), or None when it can."""
-    import tempfile
-
     try:
-        with tempfile.TemporaryDirectory(prefix="nnc-probe-") as tmp:
-            run_dir = Path(tmp)
-            os.chmod(run_dir, 0o777)
-            argv = command(run_dir, [sys.executable, "-c", "print('ok')"], Limits(), uid=uid_for(0))
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        argv = command(None, [sys.executable, "-c", "print('ok')"], Limits(), uid=uid_for(0))
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     except SandboxUnavailable as exc:
         return str(exc)
     except (OSError, subprocess.SubprocessError) as exc:
