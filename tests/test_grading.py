@@ -111,6 +111,10 @@ def graded_class(course):
     subs.hand_in("delegating", subs.notebook(
         {"relu-answer": "import lib.activations\n\ndef relu(z):\n    return lib.activations.relu(z)"}))
     subs.hand_in("noisy", subs.notebook({"sigmoid-answer": "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"}))
+    shifted = subs.answers["softmax-answer"].replace("np.max(z, axis=axis, keepdims=True)", "np.max(z)")
+    assert shifted != subs.answers["softmax-answer"]
+    for twin in ("shifted-1", "shifted-2"):  # the same bug handed in by two students
+        subs.hand_in(twin, subs.notebook({"softmax-answer": shifted}))
     subs.hand_in("broken", raw='{"cells": [ this is not json')
     subs.hand_in("empty", raw="")
     progress = run([sys.executable, "-m", "grading.autograde", "activations"], course)
@@ -162,6 +166,12 @@ def test_delegating_to_lib_scores_zero_on_that_task_and_says_why(graded_class, c
     assert "not available while your notebook is graded" in html
 
 
+def test_the_same_code_gets_the_same_grade_for_every_student(graded_class):
+    subs, _, got = graded_class
+    assert got["shifted-1"] == got["shifted-2"] < points(subs.source)  # the hidden tests catch the bug
+    assert got["shifted-1"] >= points(subs.source) - points(subs.source, "softmax")  # and only this bug
+
+
 def test_warnings_on_stderr_do_not_cost_points(graded_class):
     subs, _, got = graded_class
     assert got["noisy"] == points(subs.source)
@@ -173,8 +183,8 @@ def test_files_that_are_not_notebooks_are_reported_and_the_rest_graded(graded_cl
     assert progress.returncode == 1, "a class with ungradeable submissions must not exit 0"
     assert re.search(r"broken: UNGRADEABLE — activations\.ipynb is not a valid notebook", out), out
     assert re.search(r"empty: UNGRADEABLE — activations\.ipynb is not a valid notebook", out), out
-    assert "8 of 10 submissions of 'activations' graded" in out
-    assert re.search(r"\[ ?\d+/10\] full: \d+ / \d+ points in [\d.]+ s", out), out
+    assert "10 of 12 submissions of 'activations' graded" in out
+    assert re.search(r"\[ ?\d+/12\] full: \d+ / \d+ points in [\d.]+ s", out), out
     assert "broken" not in got and "full" in got
 
 
@@ -203,7 +213,7 @@ def test_grades_csv_lists_every_student(graded_class, course):
     with (course / "grades.csv").open() as f:
         rows = [r for r in csv.DictReader(f) if r["assignment"] == "activations"]
     assert {r["student_id"] for r in rows} == {"full", "blank", "partial", "runaway", "edited", "deleted",
-                                               "delegating", "noisy", "broken", "empty"}
+                                               "delegating", "noisy", "broken", "empty", "shifted-1", "shifted-2"}
 
 
 def test_summary_reports_each_question(graded_class, course):
@@ -225,6 +235,16 @@ def test_every_assignments_solution_gets_full_marks_with_a_students_hidden_input
     result = run([sys.executable, "-m", "grading.autograde", assignment, "--student", "model-student"], course)
     assert result.returncode == 0, result.stdout + result.stderr
     assert scores(course, assignment)["model-student"] == points(subs.source)
+
+
+def test_without_the_sandbox_the_tests_still_run_outside_and_grade_the_same(course):
+    subs = Submissions(course, "activations")
+    subs.hand_in("unsandboxed", subs.notebook({"relu-answer": "def relu(z):\n    return z\n\ndef relu_grad(z):\n"
+                                                               "    return (z > 0).astype(float)"}))
+    result = run([sys.executable, "-m", "grading.autograde", "activations", "--student", "unsandboxed",
+                  "--no-sandbox"], course)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert scores(course, "activations")["unsandboxed"] == points(subs.source) - points(subs.source, "relu")
 
 
 @pytest.fixture
