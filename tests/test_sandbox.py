@@ -172,3 +172,15 @@ def test_grading_refuses_in_one_line_without_bubblewrap(tmp_path):
     assert len(lines) == 1 and "cannot grade in a sandbox" in lines[0] and "--no-sandbox" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
     assert bwrap.probe() is None  # here, with bubblewrap installed, the sandbox starts
+
+
+def test_a_cell_that_burns_cpu_on_threads_is_stopped_by_the_cpu_limit():
+    limits = Limits(cell_seconds=30, cell_cpu_seconds=1.0)
+    with Kernel(limits) as k:
+        assert k.cpu_seconds() > 0  # the kernel's own start-up
+        start = time.monotonic()
+        run = cell(k, "import threading\ndef burn():\n    while True:\n        pass\n"
+                      "for _ in range(4):\n    threading.Thread(target=burn, daemon=True).start()\n"
+                      "while True:\n    pass", seconds=30)
+        assert run.limit and run.limit.startswith("CPU time limit (1 s)"), run.limit
+        assert time.monotonic() - start < 10

@@ -45,6 +45,7 @@ class SandboxedExecute(NbGraderPreprocessor):
                               "the sandbox cannot start, knowing the code then runs with your rights."
                    ).tag(config=True)
     cell_seconds = Float(Limits.cell_seconds, help="Wall time of one cell").tag(config=True)
+    cell_cpu_seconds = Float(Limits.cell_cpu_seconds, help="CPU time of one cell").tag(config=True)
     notebook_seconds = Float(Limits.notebook_seconds, help="Wall time of one notebook").tag(config=True)
     cpu_seconds = Int(Limits.cpu_seconds, help="CPU time of one notebook's kernel").tag(config=True)
     memory_bytes = Int(Limits.memory_bytes, help="Address space of the kernel").tag(config=True)
@@ -54,7 +55,8 @@ class SandboxedExecute(NbGraderPreprocessor):
     flood_bytes = Int(Limits.flood_bytes, help="Output that stops a cell").tag(config=True)
 
     def limits(self) -> Limits:
-        return Limits(cell_seconds=self.cell_seconds, notebook_seconds=self.notebook_seconds,
+        return Limits(cell_seconds=self.cell_seconds, cell_cpu_seconds=self.cell_cpu_seconds,
+                      notebook_seconds=self.notebook_seconds,
                       cpu_seconds=self.cpu_seconds, memory_bytes=self.memory_bytes,
                       processes=self.processes, cell_output_bytes=self.cell_output_bytes,
                       notebook_output_bytes=self.notebook_output_bytes, flood_bytes=self.flood_bytes)

@@ -67,6 +67,8 @@ class Kernel:
         self.run_dir: Path | None = None
         self.output_bytes = 0  # kept so far, over the notebook
         self.stderr = None
+        self.root_pid: int | None = None  # the sandbox's first process, seen from outside
+        self.kernel_pid: int | None = None
         self.stopped_because: str | None = None
 
     # -- life cycle ------------------------------------------------------------------------
@@ -97,6 +99,7 @@ class Kernel:
                 self.proc.wait()
                 raise KernelStopped(f"the sandbox did not start ({self._stderr_tail()})")
             ip = f"/proc/{child}/root{ip}"  # the sandbox's own tmpfs, seen from outside
+            self.root_pid = child
         else:
             scratch = self.run_dir / "home"
             scratch.mkdir()
@@ -133,6 +136,18 @@ class Kernel:
         self.stderr.seek(max(0, self.stderr.tell() - 2000))
         text = self.stderr.read().decode(errors="replace").strip()
         return (text.splitlines() or ["no message"])[-1][:200]
+
+    def cpu_seconds(self) -> float:
+        """CPU time the kernel process (every thread) has used so far; 0 when unknown."""
+        if self.kernel_pid is None and self.proc is not None:
+            self.kernel_pid = self.proc.pid if self.root_pid is None else _find_kernel(self.root_pid)
+        if self.kernel_pid is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.kernel_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -189,6 +204,7 @@ class Kernel:
             raise KernelStopped(self.stopped_because or "the kernel is not running")
         run = CellRun()
         cell_bytes, cut = 0, False
+        cpu_start, cpu_checked = self.cpu_seconds(), time.monotonic()
         msg_id = self.client.execute(code, silent=silent, store_history=False, allow_stdin=False,
                                      stop_on_error=False)
         idle = replied = False
@@ -196,6 +212,13 @@ class Kernel:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return self._time_limit(run)
+            if time.monotonic() - cpu_checked > 0.5:
+                cpu_checked = time.monotonic()
+                if self.cpu_seconds() - cpu_start > self.limits.cell_cpu_seconds:
+                    self._time_limit(run)
+                    run.limit = f"CPU time limit ({self.limits.cell_cpu_seconds:g} s)" + \
+                        ("" if self.alive() else ", the cell ignored the interrupt")
+                    return run
             if not replied:
                 try:
                     reply = self.client.get_shell_msg(timeout=0)
@@ -293,6 +316,21 @@ class Kernel:
             return None
         text = run.outputs[0]["data"][recorder.MIME]
         return text if isinstance(text, str) else json.dumps(text)
+
+
+def _find_kernel(root: int) -> int | None:
+    """The ipykernel process among the descendants of the sandbox's first process."""
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if argv[0] == sys.executable.encode() and b"ipykernel_launcher" in argv:
+                return pid
+            pending += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _child_pid(fd: int, timeout: float) -> int | None:

@@ -34,6 +34,7 @@ class Limits:
     """Resource limits of one submission's kernel. Each that strikes is named in the result."""
 
     cell_seconds: float = 30.0  # wall time of one cell (answer cell or test cell)
+    cell_cpu_seconds: float = 30.0  # CPU time of the kernel (all its threads) during one cell
     notebook_seconds: float = 600.0  # wall time of the whole notebook
     cpu_seconds: int = 600  # RLIMIT_CPU of the kernel process
     memory_bytes: int = 4 << 30  # RLIMIT_AS of the kernel process
