@@ -43,8 +43,12 @@ class KernelStopped(RuntimeError):
     """The kernel is gone (killed by a limit, exited, or never started)."""
 
 
-class TimeLimit(RuntimeError):
-    """A cell or a call ran past its deadline."""
+class GradingLimit(RuntimeError):
+    """A limit struck during a call (its message names it); the kernel may still be running."""
+
+
+class TimeLimit(GradingLimit):
+    """A cell or a call ran past its deadline (wall or CPU time)."""
 
 
 @dataclass
@@ -309,9 +313,9 @@ class Kernel:
                 f"{payload!r})")
         run = self.execute(code, deadline, silent=True, mime=recorder.MIME)
         if run.limit:
-            if run.limit == "time limit" or run.limit.startswith("time limit"):
-                raise TimeLimit(run.limit)
-            raise KernelStopped(run.limit)
+            if not self.alive():
+                raise KernelStopped(run.limit)
+            raise (TimeLimit if "time limit" in run.limit.lower() else GradingLimit)(run.limit)
         if not run.outputs:
             return None
         text = run.outputs[0]["data"][recorder.MIME]
