@@ -1,0 +1,1 @@
+"""Independent implementations of every exercise task, as data: see tests/test_independent_implementations.py."""
