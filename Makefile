@@ -28,7 +28,7 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
-# bubblewrap from Debian's packages: the sandbox every submission is graded in (grading/sandbox/).
+## Install bubblewrap (Debian's package): the sandbox every submission is graded in.
 sandbox:
 	@command -v bwrap >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \

@@ -205,83 +205,101 @@ def _limit_output(what: str) -> dict:
 
 def run_notebook(steps: list[Step], limits: Limits = Limits(), sandbox: bool = True, slot: int = 0) -> Result:
     """Run the steps in order: the student's in a sandboxed kernel, the tests here."""
-    result = Result()
-    session = Session(lambda: Kernel(limits, sandbox=sandbox, slot=slot), limits)
-    namespace = TestNamespace(session)
-    notebook_deadline = time.monotonic() + limits.notebook_seconds
-    ran: list[Step] = []  # the student's cells that completed, for a replay after a restart
-    restarts = 0
+    return NotebookRun(limits, sandbox, slot).run(steps)
 
-    def start() -> str | None:
-        """A fresh kernel with the completed cells run again; why not, when it cannot be."""
-        if session.kernel is not None:
-            session.kernel.stop()
-        session.kernel = session.kernel_factory()
+
+class NotebookRun:
+    """One notebook's run: a kernel (restarted when it dies), the test namespace, the outputs."""
+
+    def __init__(self, limits: Limits, sandbox: bool, slot: int):
+        self.limits = limits
+        self.session = Session(lambda: Kernel(limits, sandbox=sandbox, slot=slot), limits)
+        self.namespace = TestNamespace(self.session)
+        self.result = Result()
+        self.ran: list[Step] = []  # the student's cells that completed, replayed after a restart
+        self.restarts = 0
+        self.broken: str | None = None  # why nothing more can run, once it is so
+        self.notebook_deadline = 0.0
+
+    def run(self, steps: list[Step]) -> Result:
+        self.notebook_deadline = time.monotonic() + self.limits.notebook_seconds
+        self.broken = self._start()
         try:
-            session.kernel.start()
-            for step in ran:
-                run = session.kernel.execute(step.source, _deadline(), keep_outputs=False)
+            for step in steps:
+                if time.monotonic() >= self.notebook_deadline and not self.broken:
+                    self.broken = f"the notebook's time limit ({self.limits.notebook_seconds:g} s)"
+                    self.result.events.append(f"{self.broken} struck before cell {step.index + 1}")
+                if step.test:
+                    self._test(step)
+                else:
+                    self._student(step)
+        finally:
+            if self.session.kernel is not None:
+                self.session.kernel.stop()
+        return self.result
+
+    def _deadline(self) -> float:
+        return min(time.monotonic() + self.limits.cell_seconds, self.notebook_deadline)
+
+    def _start(self) -> str | None:
+        """A fresh kernel with the completed cells run again; why not, when it cannot be."""
+        if self.session.kernel is not None:
+            self.session.kernel.stop()
+        self.session.kernel = self.session.kernel_factory()
+        try:
+            self.session.kernel.start()
+            for step in self.ran:
+                run = self.session.kernel.execute(step.source, self._deadline(), keep_outputs=False)
                 if run.limit:
                     return f"cell {step.index + 1} struck a limit again when run again ({run.limit})"
         except KernelStopped as exc:
             return str(exc)
         return None
 
-    def _deadline() -> float:
-        return min(time.monotonic() + limits.cell_seconds, notebook_deadline)
+    def _restart_if_dead(self, where: str) -> None:
+        kernel = self.session.kernel
+        if kernel is None or kernel.alive():
+            return
+        if self.restarts >= MAX_RESTARTS:
+            self.broken = f"the kernel stopped {self.restarts + 1} times"
+        else:
+            self.restarts += 1
+            self.result.events.append(f"{kernel.stopped_because or 'the kernel stopped'} {where}; "
+                                      f"kernel restarted")
+            self.broken = self._start()
+        if self.broken:
+            self.result.events.append(f"grading stopped: {self.broken}")
 
-    broken = start()
-    try:
-        for step in steps:
-            if time.monotonic() >= notebook_deadline and not broken:
-                broken = f"the notebook's time limit ({limits.notebook_seconds:g} s)"
-                result.events.append(f"{broken} struck before cell {step.index + 1}")
-            if step.test:
-                session.deadline = _deadline()
-                if broken:
-                    result.outputs[step.index] = [_error_output(KernelStopped(
-                        f"not graded: {broken}"))]
-                    continue
-                try:
-                    exec(compile(step.source, f"<test cell {step.grade_id}>", "exec"), namespace)
-                    result.outputs[step.index] = []
-                except Exception as exc:  # a failed test: its message is the grader's
-                    result.outputs[step.index] = [_error_output(exc)]
-                if not session.kernel.alive() and restarts < MAX_RESTARTS:
-                    restarts += 1
-                    why = session.kernel.stopped_because or "the kernel stopped"
-                    result.events.append(f"{why} in test cell {step.grade_id} (cell {step.index + 1}); "
-                                         f"kernel restarted")
-                    broken = start()
-                continue
-            if broken:
-                result.outputs[step.index] = [_limit_output(f"not run: {broken}")]
-                continue
-            try:
-                run = session.kernel.execute(step.source, _deadline())
-            except KernelStopped as exc:
-                run = CellRun(limit=str(exc))
-            if run.limit:
-                limit = run.limit
-                if limit == "time limit":
-                    limit = f"time limit ({limits.cell_seconds:g} s)"
-                result.outputs[step.index] = [*run.outputs, _limit_output(f"{limit} in this cell")]
-                result.events.append(f"{limit} in cell {step.index + 1}"
-                                     + (f" ({step.grade_id})" if step.grade_id else ""))
-                if not session.kernel.alive():
-                    if restarts < MAX_RESTARTS:
-                        restarts += 1
-                        broken = start()
-                    else:
-                        broken = f"the kernel stopped {restarts + 1} times"
-                    if broken:
-                        result.events.append(f"grading stopped: {broken}")
-                continue
-            if run.error == "MemoryError":
-                result.events.append(f"memory limit in cell {step.index + 1}")
-            result.outputs[step.index] = run.outputs
-            ran.append(step)
-    finally:
-        if session.kernel is not None:
-            session.kernel.stop()
-    return result
+    def _test(self, step: Step) -> None:
+        """A test cell, run here; its output is the grader's message or nothing."""
+        if self.broken:
+            self.result.outputs[step.index] = [_error_output(KernelStopped(f"not graded: {self.broken}"))]
+            return
+        self.session.deadline = self._deadline()
+        try:
+            exec(compile(step.source, f"<test cell {step.grade_id}>", "exec"), self.namespace)
+            self.result.outputs[step.index] = []
+        except Exception as exc:  # a failed test: its message is the grader's
+            self.result.outputs[step.index] = [_error_output(exc)]
+        self._restart_if_dead(f"in test cell {step.grade_id} (cell {step.index + 1})")
+
+    def _student(self, step: Step) -> None:
+        """A cell of the student's, run in the kernel; its outputs, and the limit that struck."""
+        if self.broken:
+            self.result.outputs[step.index] = [_limit_output(f"not run: {self.broken}")]
+            return
+        try:
+            run = self.session.kernel.execute(step.source, self._deadline())
+        except KernelStopped as exc:
+            run = CellRun(limit=str(exc))
+        if run.limit:
+            limit = f"time limit ({self.limits.cell_seconds:g} s)" if run.limit == "time limit" else run.limit
+            self.result.outputs[step.index] = [*run.outputs, _limit_output(f"{limit} in this cell")]
+            self.result.events.append(f"{limit} in cell {step.index + 1}"
+                                      + (f" ({step.grade_id})" if step.grade_id else ""))
+            self._restart_if_dead(f"after cell {step.index + 1}")
+            return
+        if run.error == "MemoryError":
+            self.result.events.append(f"memory limit in cell {step.index + 1}")
+        self.result.outputs[step.index] = run.outputs
+        self.ran.append(step)
