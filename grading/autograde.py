@@ -21,7 +21,6 @@ import sys
 import time
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +80,7 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
     root = Path(api.coursedir.root)
     if sandbox is not None:
         api.config.SandboxedExecute.sandbox = sandbox
-    sandbox = load_sandbox_setting(api.config)
+    sandbox = execute.SandboxedExecute(config=api.config).sandbox
     if sandbox:
         why = bwrap.probe()
         if why:
@@ -154,8 +153,8 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
                     results, seconds = future.result()
                     execute.PRECOMPUTED.update(results)
                     start -= seconds
-                except (BrokenProcessPool, Exception):  # noqa: B014
-                    pass  # the worker failed (the sandbox cannot reach it): graded inline below
+                except Exception:  # the worker failed (the sandbox cannot reach it): graded inline below
+                    pass
                 report(record(api, assignment, student, start, notes[student]))
     ordered = [outcomes[s] for s in students]
     graded = [o for o in ordered if o.status == "graded"]
@@ -166,11 +165,6 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
         if o.status != "graded":
             print(f"  {o.student}: {o.status} — " + "; ".join(o.reasons), file=out)
     return ordered
-
-
-def load_sandbox_setting(config) -> bool:
-    value = config.SandboxedExecute.get("sandbox", True) if "SandboxedExecute" in config else True
-    return bool(value)
 
 
 def record(api, assignment: str, student: str, started: float, notes: list[str]) -> Outcome:
@@ -209,6 +203,7 @@ def precompute(root: str, assignment: str, student: str, notebooks: list[str],
     steps first): plan key -> result, for ``SandboxedExecute`` to pick up, and the seconds taken."""
     start = time.perf_counter()
     from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
 
     from grading.judge.run import plan, plan_key, run_notebook
 
@@ -217,9 +212,10 @@ def precompute(root: str, assignment: str, student: str, notebooks: list[str],
                                       Autograde.class_traits()["sanitize_preprocessors"].default())
     db_url = config.CourseDirectory.db_url
     limits = execute.SandboxedExecute(config=config).limits()
+    folder = Path(root) / CourseDirectory(config=config).submitted_directory / student / assignment
     results = {}
     for name in notebooks:
-        path = Path(root) / "submitted" / student / assignment / f"{name}.ipynb"
+        path = folder / f"{name}.ipynb"
         if not path.exists():
             continue
         nb = nbformat.read(path, as_version=4)

@@ -162,13 +162,7 @@ class Kernel:
             self.client.stop_channels()
         if self.context is not None:
             self.context.destroy(linger=0)
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.proc.wait()
+        self._kill(self.stopped_because or "stopped by the grader")
         if self.stderr is not None:
             self.stderr.close()
             self.stderr = None
