@@ -11,6 +11,9 @@ import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
+# The built book, its server and a headless Chromium, for every test file that looks at the site.
+from book_site import browser, built_site, site_server  # noqa: F401  (fixtures)
+
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

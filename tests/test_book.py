@@ -1,122 +1,24 @@
 """The book: it builds with no warning, and its pages work in a real browser, offline.
 
-The build here uses the notebooks' stored outputs (execution off): nbval, run over ``book/`` by
-the same test command, has just proved that a fresh kernel reproduces every stored output, so
-executing each notebook a second time would only cost time. ``make book`` executes them.
+The site, its server and the browser are tests/book_site.py's fixtures (one build per session).
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from book_site import EXAMPLE_HUB, EXAMPLE_REPOSITORY, HTML, PAGES, toc_parts
 
-
-def toc_parts() -> list[tuple[str, list[str]]]:
-    """(caption, docnames) for the root page and each part of _toc.yml, in order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    parts = [("Introduction", [toc["root"]])]
-
-    def files(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                yield entry["file"]
-            yield from files(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        parts.append((part["caption"], list(files(part["chapters"]))))
-    return parts
-
-
-PAGES = [doc for _, docs in toc_parts() for doc in docs]
+SCREENSHOTS = HTML.parent / "screenshots"
 NOTEBOOK_PAGE = "book/backprop/03-worked-example"
-# This clone may have no public remote; the test build is given one so that the repository and
-# launch buttons are built and their links can be checked (book/_ext/course_build.py).
-EXAMPLE_REPOSITORY = "https://github.com/nn-course/foundations"
-EXAMPLE_HUB = "https://hub.example.edu"
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"
-    config.setdefault("repository", {})["url"] = EXAMPLE_REPOSITORY
-    config["launch_buttons"]["jupyterhub_url"] = EXAMPLE_HUB
-    config["sphinx"]["local_extensions"] = {
-        name: str(ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()
-    }
-    config_path = tmp_path_factory.mktemp("config") / "_config.yml"
-    config_path.write_text(yaml.safe_dump(config))
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    run = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--config", str(config_path), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=900,
-    )
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
-    warnings = [line for line in log.splitlines() if "WARNING" in line]
-    assert not warnings, "the build printed warnings:\n" + "\n".join(warnings)
-    return HTML
 
 
 def test_book_builds_with_no_warning(built_site):
     for doc in PAGES:
         assert (built_site / f"{doc}.html").is_file(), f"{doc} is in _toc.yml but was not built"
-
-
-@pytest.fixture(scope="session")
-def site_server(built_site):
-    """A static file server for the built site on 127.0.0.1, stopped by its process id."""
-    server = subprocess.Popen(
-        [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(built_site)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    try:
-        line = server.stdout.readline()  # "Serving HTTP on 127.0.0.1 port 40123 (http://...)"
-        match = re.search(r"port (\d+)", line)
-        assert match, f"the static server did not start: {line!r}"
-        yield f"http://127.0.0.1:{match.group(1)}"
-    finally:
-        os.kill(server.pid, 15)
-        server.wait(timeout=10)
-        server.stdout.close()
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    """Headless Chromium from Debian's packages, with every host but 127.0.0.1 unreachable."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), (
-        "Debian's chromium and chromium-driver are needed: `make test` installs them "
-        "(apt-get install chromium chromium-driver)"
-    )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,900",
-                 # offline: the site must not need any other host (MathJax comes from the site)
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    os.environ.setdefault("SE_OFFLINE", "true")  # selenium-manager must not download anything
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
 
 
 # Runs in the page: waits for MathJax, then reports what a reader would see go wrong.

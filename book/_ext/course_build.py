@@ -14,6 +14,10 @@
    ``repository.url`` in ``_config.yml`` when set there, else from the clone's ``origin`` remote
    when that is on GitHub, GitLab or Bitbucket (so a fork's site points at the fork). A clone with
    no public remote builds without those buttons instead of with broken links, and says so.
+4. **Accessible hidden cells.** myst-nb writes ``<summary aria-label="Toggle hidden content">``
+   above a hidden cell while the reader sees "Show code cell source": a name that does not
+   contain the visible label fails WCAG 2.5.3 (axe: label-content-name-mismatch). The summary is
+   written here without the aria-label, so its name is the visible "Show/Hide code cell ...".
 """
 from __future__ import annotations
 
@@ -145,10 +149,27 @@ def point_buttons_at_repository(app: Sphinx, config) -> None:
                 "origin remote): building without the repository and launch buttons")
 
 
+def visit_hidden_cell(self, node) -> None:
+    """myst-nb's visit_HideCellInput without the aria-label that contradicts the visible text."""
+    from html import escape
+
+    self.body.append(f'<details class="admonition hide {" ".join(node["classes"])}">\n<summary>\n')
+    self.body.append(f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n')
+    self.body.append(f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n')
+    self.body.append("</summary>\n")
+
+
+def label_hidden_cells_by_their_text(app: Sphinx) -> None:
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", serve_mathjax_locally)
     app.connect("config-inited", point_buttons_at_repository)
     app.connect("builder-inited", empty_cache_if_lib_changed)
+    app.connect("builder-inited", label_hidden_cells_by_their_text)
     app.connect("env-get-outdated", outdate_every_page)
     app.connect("build-finished", remember_fingerprint)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

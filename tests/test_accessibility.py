@@ -1,0 +1,104 @@
+"""WCAG 2.1 A and AA, checked by axe-core on every page of the built site, in light and dark mode.
+
+axe-core is npm's (pinned in package.json, installed by ``make npm``); it runs inside Debian's
+headless Chromium on the site as a reader gets it (tests/book_site.py). Any violation, whatever
+its impact, fails the page's test and is listed with the elements concerned.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from book_site import PAGES, ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Pages Sphinx adds to the chapters of _toc.yml.
+SITE_PAGES = [*PAGES, "search", "genindex"]
+MODES = ["light", "dark"]
+
+# Runs in the page: waits for MathJax (its output is part of what a reader meets), switches the
+# theme's colour mode, then runs axe with the WCAG 2.1 A/AA rules only.
+RUN_AXE = """
+const [tags, mode, done] = arguments;
+(async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  document.documentElement.dataset.mode = mode;
+  document.documentElement.dataset.theme = mode;
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(' ') + '  ' + n.html.slice(0, 160)),
+  }));
+})().then(done, err => done([{id: 'axe-error', impact: 'error', help: String(err), nodes: []}]));
+"""
+
+
+def axe_violations(browser, url: str, mode: str = "light") -> list[dict]:
+    """The WCAG 2.1 A/AA violations axe finds on the page at ``url`` in colour ``mode``."""
+    assert AXE.is_file(), f"axe-core is missing ({AXE}): run `make npm` (npm ci)"
+    browser.get(url)
+    browser.execute_script(AXE.read_text())
+    return browser.execute_async_script(RUN_AXE, WCAG_21_AA, mode)
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}\n    "
+                     + "\n    ".join(v["nodes"][:8]) for v in violations)
+
+
+def test_every_page_of_the_site_is_checked(built_site: Path):
+    built = {str(p.relative_to(built_site).with_suffix("")) for p in built_site.rglob("*.html")
+             if not p.relative_to(built_site).parts[0].startswith("_")}
+    assert built == set(SITE_PAGES) | {"index"}, "pages built but not checked (or checked but not built)"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("doc", SITE_PAGES)
+def test_page_meets_wcag_21_aa(doc, mode, browser, site_server):
+    violations = axe_violations(browser, f"{site_server}/{doc}.html", mode)
+    assert not violations, f"{doc} ({mode} mode) breaks WCAG 2.1 A/AA:\n{describe(violations)}"
+
+
+def test_axe_finds_a_violation_when_there_is_one(browser, site_server):
+    """Guards the test above against an axe that never ran: an image with no text is caught."""
+    browser.get(f"{site_server}/{PAGES[0]}.html")
+    browser.execute_script("const img = document.createElement('img'); img.src = '_static/x.png';"
+                           "document.querySelector('main').appendChild(img);")
+    browser.execute_script(AXE.read_text())
+    ids = [v["id"] for v in browser.execute_async_script(RUN_AXE, WCAG_21_AA, "light")]
+    assert "image-alt" in ids
+
+
+class Images(HTMLParser):
+    """The alt attribute of every <img> of a page (None when it has none)."""
+
+    def __init__(self):
+        super().__init__()
+        self.alts: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.alts.append(dict(attrs).get("alt"))
+
+
+def looks_like_a_file_name(text: str) -> bool:
+    return bool(re.search(r"\.(png|svg|jpe?g|gif)\b|[\\/]|^[0-9a-f]{16,}", text))
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_every_figure_says_what_it_shows(doc, built_site):
+    """axe accepts any alt text; the file path myst-nb writes by default tells a reader nothing.
+    Each figure's alt text (cell metadata mystnb.image.alt) describes the plot in a sentence."""
+    parser = Images()
+    parser.feed((built_site / f"{doc}.html").read_text())
+    for alt in parser.alts:
+        assert alt is not None, f"{doc}: an image without alt text"
+        if alt == "":  # marks a decorative image, which a screen reader skips
+            continue
+        assert not looks_like_a_file_name(alt), f"{doc}: an image's alt text is a file name: {alt!r}"
+        assert len(alt.split()) >= 8, f"{doc}: alt text too short to say what the plot shows: {alt!r}"
