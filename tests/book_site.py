@@ -1,5 +1,5 @@
 """The built book for the tests that look at it: its pages in _toc.yml order, one build of the
-site per session, a static server and a headless Chromium (book/_ext/browser.py, shared with
+site per session, a static server and a headless Chromium (book/_ext/course_site.py, shared with
 ``make pdf``). conftest.py makes the fixtures available to every test file.
 
 The build here uses the notebooks' stored outputs (execution off): nbval, run over ``book/`` by
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from book._ext.browser import start_chromium, static_server
+from book._ext.course_site import start_chromium, static_server, toc_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -23,22 +23,6 @@ HTML = ROOT / "_build" / "html"
 # launch buttons are built and their links can be checked (book/_ext/course_build.py).
 EXAMPLE_REPOSITORY = "https://github.com/nn-course/foundations"
 EXAMPLE_HUB = "https://hub.example.edu"
-
-
-def toc_parts() -> list[tuple[str, list[str]]]:
-    """(caption, docnames) for the root page and each part of _toc.yml, in order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    parts = [("Introduction", [toc["root"]])]
-
-    def files(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                yield entry["file"]
-            yield from files(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        parts.append((part["caption"], list(files(part["chapters"]))))
-    return parts
 
 
 PAGES = [doc for _, docs in toc_parts() for doc in docs]

@@ -1,7 +1,8 @@
-"""The built site in a real browser: a static server on 127.0.0.1 and Debian's headless Chromium.
+"""The built site: its pages in _toc.yml order, a static server on 127.0.0.1 and Debian's
+headless Chromium.
 
-One way to serve the site and start the browser for everything that needs them: the book's
-browser and accessibility tests and ``make pdf`` (which prints the book with Chromium). Never a browser a tool downloads: the
+One way to list the pages, serve the site and start the browser for everything that needs them:
+the book's browser and accessibility tests and ``make pdf`` (which prints the book with Chromium). Never a browser a tool downloads: the
 binaries are Debian's (``make browser``), and selenium-manager is kept offline.
 """
 from __future__ import annotations
@@ -15,12 +16,31 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")
 # Every host but 127.0.0.1 unreachable: the site must not need the network (MathJax is its own).
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+
+
+def toc_parts(root: Path = ROOT) -> list[tuple[str, list[str]]]:
+    """(caption, docnames) for the root page and each part of _toc.yml, in order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    parts = [("Introduction", [toc["root"]])]
+
+    def files(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                yield entry["file"]
+            yield from files(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        parts.append((part["caption"], list(files(part["chapters"]))))
+    return parts
 
 
 def start_chromium(profile: Path, window: str = "1280,900"):
