@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test env browser sandbox clean help
+.PHONY: book test env browser sandbox npm poppler pdf clean help
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # The environment: rebuilt when requirements.txt or pyproject.toml changes.
@@ -28,14 +28,35 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
+# axe-core, the accessibility rules of the book's test, from npm: the exact versions of
+# package.json/package-lock.json, installed again when they change.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+npm: node_modules/.package-lock.json
+
+# pdftotext and pdfimages (Debian's poppler-utils): `make pdf` and its test read the PDF back.
+poppler:
+	@command -v pdftotext >/dev/null && command -v pdfimages >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils; }
+
+## The whole book as one PDF, _build/pdf/book.pdf: printed offline by Debian's Chromium.
+pdf: book browser poppler
+	$(BIN)/python book/_ext/book_pdf.py _build/html _build/pdf/book.pdf
+
 ## Install bubblewrap (Debian's package): the sandbox every submission is graded in.
 sandbox:
 	@command -v bwrap >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap; }
 
-## Every test, with coverage of lib/: lib vs torch, nbval, book build, browser, grading, JupyterLab.
-test: $(STAMP) browser sandbox
+## Every test, with coverage of lib/: lib vs torch, nbval, book build, browser, accessibility, PDF, grading, JupyterLab.
+test: $(STAMP) browser sandbox npm poppler
 	$(BIN)/python -m pytest --cov=lib --cov-report=term-missing
 
 clean:
