@@ -117,3 +117,29 @@ def test_screenshot_of_each_chapter(browser, site_server):
         path = SCREENSHOTS / (re.sub(r"\W+", "-", caption.lower()).strip("-") + ".png")
         assert browser.save_screenshot(str(path)), f"no screenshot saved for {caption}"
         assert path.stat().st_size > 10_000, f"screenshot of {caption} looks empty"
+
+
+def test_every_book_page_ends_with_links_to_the_exercises_that_practise_it(built_site):
+    for doc in PAGES:
+        if not doc.startswith("book/"):
+            continue
+        page = (built_site / f"{doc}.html").read_text()
+        assert 'id="practise-it"' in page, f"{doc} has no 'Practise it' section"
+        section = page[page.index('id="practise-it"'):]
+        section = section[:section.index("</section>")]
+        assert re.search(r'href="(\.\./)+exercises/\w+/\w+\.html', section), f"{doc}: no link to an exercise"
+
+
+EXERCISE_TASK = re.compile(r"^#+ (Task \d+|Question [A-Z]|\d+\.)")
+BOOK_LINK = re.compile(r"\]\((\.\./)+book/[\w/.-]+\.ipynb(#[\w-]*)?\)")
+
+
+def test_every_exercise_task_links_to_the_page_that_teaches_it():
+    import nbformat
+
+    for path in sorted((HTML.parents[1] / "exercises").glob("*/*.ipynb")):
+        tasks = [cell.source for cell in nbformat.read(path, 4).cells
+                 if cell.cell_type == "markdown" and EXERCISE_TASK.match(cell.source)]
+        assert tasks, f"{path.name}: no tasks found"
+        for task in tasks:
+            assert BOOK_LINK.search(task), f"{path.name}: {task.splitlines()[0]!r} links to no book page"

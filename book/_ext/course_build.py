@@ -18,16 +18,23 @@
    above a hidden cell while the reader sees "Show code cell source": a name that does not
    contain the visible label fails WCAG 2.5.3 (axe: label-content-name-mismatch). The summary is
    written here without the aria-label, so its name is the visible "Show/Hide code cell ...".
+5. **Pages and exercises linked both ways.** Each task of an exercise notebook (the nbgrader
+   release in ``exercises/``, also a page of the site) links to the book page that teaches it.
+   Those links are the one record of which task practises which page: from them every book page
+   gets, at its end, a "Practise it" section linking to its tasks (or to its chapter's exercise
+   notebook, or to all of them for the pages that belong to no chapter).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -165,11 +172,96 @@ def label_hidden_cells_by_their_text(app: Sphinx) -> None:
     app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
 
 
+EXERCISES = ROOT / "exercises"
+BOOK_LINK = re.compile(r"\]\((?:\.\./)+book/(?P<page>[\w/.-]+?)\.ipynb(?:#[\w-]*)?\)")
+
+
+def exercise_notebooks() -> dict[str, str]:
+    """docname -> title of each released exercise notebook, exercises/<assignment>/<assignment>."""
+    notebooks = {}
+    for path in sorted(EXERCISES.glob("*/*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        first = "".join(cells[0]["source"]).splitlines()[0] if cells else path.stem
+        notebooks[path.relative_to(ROOT).with_suffix("").as_posix()] = first.lstrip("# ").strip()
+    return notebooks
+
+
+def tasks_by_page() -> dict[str, list[tuple[str, str]]]:
+    """book docname -> [(exercise docname, task heading)], from the task cells' links to the book."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for doc in exercise_notebooks():
+        for cell in json.loads((ROOT / f"{doc}.ipynb").read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "markdown" or not source.startswith("#"):
+                continue
+            heading = source.splitlines()[0].lstrip("# ").strip()
+            for page in dict.fromkeys(m["page"] for m in BOOK_LINK.finditer(source)):
+                found.setdefault(f"book/{page}", []).append((doc, heading))
+    return found
+
+
+def section_id(doctree: nodes.document, heading: str) -> str | None:
+    """The id of the section titled ``heading`` (its text as written in the notebook)."""
+    plain = re.sub(r"[\s$`*\\]+", "", heading)
+    for section in doctree.findall(nodes.section):
+        if re.sub(r"[\s$`*\\]+", "", section[0].astext()) == plain and section["ids"]:
+            return section["ids"][0]
+    return None
+
+
+def exercises_depend_on_released_notebooks(app: Sphinx, doctree) -> None:
+    """A book page's "Practise it" section changes when an exercise notebook does."""
+    if app.env.docname.startswith("book/"):
+        for path in EXERCISES.glob("*/*.ipynb"):
+            app.env.note_dependency(str(path))
+
+
+def link(app: Sphinx, docname: str, target: str, text: str, anchor: str | None = None) -> nodes.reference:
+    uri = app.builder.get_relative_uri(docname, target) + (f"#{anchor}" if anchor else "")
+    return nodes.reference("", text, internal=True, refuri=uri)
+
+
+def add_practise_section(app: Sphinx, doctree, docname: str) -> None:
+    """End each book page with links to the exercise tasks that practise it."""
+    if not docname.startswith("book/") or app.builder.format != "html":
+        return
+    notebooks = {doc: title for doc, title in exercise_notebooks().items() if doc in app.env.all_docs}
+    if not notebooks:
+        return
+    tasks = tasks_by_page().get(docname, [])
+    chapter = f"exercises/{docname.split('/')[1]}/{docname.split('/')[1]}"
+    section = nodes.section(ids=["practise-it"], classes=["practise-it"])
+    section += nodes.title("", "Practise it")
+    if tasks:
+        section += nodes.paragraph("", "The exercise tasks that practise this page:")
+        items = nodes.bullet_list()
+        for doc, heading in sorted(tasks, key=lambda task: task[0] != chapter):  # its chapter's first
+            anchor = section_id(app.env.get_doctree(doc), heading)
+            item = nodes.paragraph("", "", link(app, docname, doc, heading, anchor), nodes.Text(", in "),
+                                   link(app, docname, doc, notebooks.get(doc, doc)))
+            items += nodes.list_item("", item)
+        section += items
+    elif chapter in notebooks:
+        para = nodes.paragraph("", "This chapter's exercise notebook is ")
+        para += [link(app, docname, chapter, notebooks[chapter]), nodes.Text(".")]
+        section += para
+    else:
+        para = nodes.paragraph("", "The exercise notebooks of the course:")
+        items = nodes.bullet_list()
+        for doc, title in notebooks.items():
+            items += nodes.list_item("", nodes.paragraph("", "", link(app, docname, doc, title)))
+        section += [para, items]
+    top = next(iter(doctree.findall(nodes.section)), None)
+    (top if top is not None else doctree).append(section)
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", serve_mathjax_locally)
     app.connect("config-inited", point_buttons_at_repository)
     app.connect("builder-inited", empty_cache_if_lib_changed)
     app.connect("builder-inited", label_hidden_cells_by_their_text)
     app.connect("env-get-outdated", outdate_every_page)
+    app.connect("doctree-read", exercises_depend_on_released_notebooks)
+    app.connect("doctree-resolved", add_practise_section)
     app.connect("build-finished", remember_fingerprint)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
