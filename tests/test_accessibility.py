@@ -103,3 +103,55 @@ def test_every_figure_says_what_it_shows(doc, built_site):
         assert alt, f"{doc}: a figure without alt text"
         assert not looks_like_a_file_name(alt), f"{doc}: an image's alt text is a file name: {alt!r}"
         assert len(alt.split()) >= 8, f"{doc}: alt text too short to say what the plot shows: {alt!r}"
+
+
+# Marks the focused element; lists the visible controls that were never focused.
+MARK_FOCUS = """
+const el = document.activeElement;
+if (!el || el === document.body) return null;
+const first = el.dataset.kbSeen === '1';
+el.dataset.kbSeen = '1';
+return first;
+"""
+UNREACHED = """
+const controls = 'a[href], button:not([disabled]), summary, input:not([disabled]):not([type=hidden]), '
+  + 'select, textarea, [tabindex]:not([tabindex="-1"])';
+const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'
+  && !el.closest('[inert], [aria-hidden="true"], dialog:not([open]), details:not([open]) > :not(summary)');
+return [...document.querySelectorAll(controls)].filter(visible).filter(el => el.dataset.kbSeen !== '1')
+  .map(el => el.outerHTML.slice(0, 160));
+"""
+# A short page, a page with hidden code cells (their summaries), and the search page.
+KEYBOARD_PAGES = ["book/intro", "book/activations/06-cheat-sheet", "search"]
+
+
+def unreached_by_tab(browser, url: str, prepare: str = "") -> list[str]:
+    """Tab from the top of the page until focus comes back round; the visible controls (links,
+    buttons, summaries, fields, scrollable regions) never focused on the way."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(url)
+    if prepare:
+        browser.execute_script(prepare)
+    for _ in range(2000):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if browser.execute_script(MARK_FOCUS):  # an element focused a second time: the cycle closed
+            break
+    else:
+        pytest.fail(f"{url}: focus did not come back round within 2000 Tab presses")
+    return browser.execute_script(UNREACHED)
+
+
+@pytest.mark.parametrize("doc", KEYBOARD_PAGES)
+def test_keyboard_reaches_every_control(doc, browser, site_server):
+    unreached = unreached_by_tab(browser, f"{site_server}/{doc}.html")
+    assert not unreached, f"{doc}: controls the keyboard never reaches:\n" + "\n".join(unreached)
+
+
+def test_keyboard_check_finds_a_link_taken_out_of_the_tab_order(browser, site_server):
+    """Guards the test above: a visible link with tabindex=-1 is reported."""
+    hide = ("const a = document.createElement('a'); a.href = '#x'; a.tabIndex = -1;"
+            "a.textContent = 'unreachable'; document.querySelector('main').prepend(a);")
+    unreached = unreached_by_tab(browser, f"{site_server}/{KEYBOARD_PAGES[0]}.html", hide)
+    assert any("unreachable" in html for html in unreached)

@@ -200,12 +200,12 @@ def tasks_by_page() -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def section_id(doctree: nodes.document, heading: str) -> str | None:
-    """The id of the section titled ``heading`` (its text as written in the notebook)."""
+def task_section(doctree: nodes.document, heading: str) -> nodes.section | None:
+    """The section titled ``heading`` (its text as written in the notebook, math included)."""
     plain = re.sub(r"[\s$`*\\]+", "", heading)
     for section in doctree.findall(nodes.section):
         if re.sub(r"[\s$`*\\]+", "", section[0].astext()) == plain and section["ids"]:
-            return section["ids"][0]
+            return section
     return None
 
 
@@ -216,9 +216,13 @@ def exercises_depend_on_released_notebooks(app: Sphinx, doctree) -> None:
             app.env.note_dependency(str(path))
 
 
-def link(app: Sphinx, docname: str, target: str, text: str, anchor: str | None = None) -> nodes.reference:
+def link(app: Sphinx, docname: str, target: str, text: str | list[nodes.Node],
+         anchor: str | None = None) -> nodes.reference:
+    """A link from docname to target (at anchor), showing text or (a task title's) nodes."""
     uri = app.builder.get_relative_uri(docname, target) + (f"#{anchor}" if anchor else "")
-    return nodes.reference("", text, internal=True, refuri=uri)
+    if isinstance(text, str):
+        return nodes.reference("", text, internal=True, refuri=uri)
+    return nodes.reference("", "", *text, internal=True, refuri=uri)
 
 
 def add_practise_section(app: Sphinx, doctree, docname: str) -> None:
@@ -236,8 +240,10 @@ def add_practise_section(app: Sphinx, doctree, docname: str) -> None:
         section += nodes.paragraph("", "The exercise tasks that practise this page:")
         items = nodes.bullet_list()
         for doc, heading in sorted(tasks, key=lambda task: task[0] != chapter):  # its chapter's first
-            anchor = section_id(app.env.get_doctree(doc), heading)
-            item = nodes.paragraph("", "", link(app, docname, doc, heading, anchor), nodes.Text(", in "),
+            task = task_section(app.env.get_doctree(doc), heading)
+            title = [child.deepcopy() for child in task[0].children] if task else heading
+            item = nodes.paragraph("", "", link(app, docname, doc, title, task["ids"][0] if task else None),
+                                   nodes.Text(", in "),
                                    link(app, docname, doc, notebooks.get(doc, doc)))
             items += nodes.list_item("", item)
         section += items
