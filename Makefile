@@ -48,25 +48,26 @@ NBGRADER    := $(BIN)/nbgrader
 # nbgrader runs alembic (its database migrations) by name: the venv must come first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 .PHONY: release collect zip-collect autograde formgrader feedback grades summary lab need-assignment
+# JupyterLab refuses to run as root unless told to (a container, CI); a normal user needs nothing.
+ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 need-assignment:
 	@test -n "$(ASSIGNMENT)" || { echo "set ASSIGNMENT to one of: $(ASSIGNMENTS)"; exit 2; }
+	@case " $(ASSIGNMENTS) " in *" $(ASSIGNMENT) "*) ;; *) \
+	  echo "unknown assignment '$(ASSIGNMENT)': the assignments are $(ASSIGNMENTS)"; exit 2;; esac
 
 ## Regenerate the student release exercises/ from solutions/ (commit the result).
 release: $(STAMP)
 	for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment $$a --force || exit 1; done
 
-## Submissions handed in as a folder of student folders: make collect ASSIGNMENT=a FROM=dir
+## Hand-ins into submitted/: make collect ASSIGNMENT=a FROM=canvas-download.zip (or a folder)
 collect: $(STAMP) need-assignment
-	@test -n "$(FROM)" || { echo "set FROM to the folder holding one sub-folder per student"; exit 2; }
-	$(BIN)/python -m grading.collect $(ASSIGNMENT) $(FROM)
+	@test -e "$(FROM)" || { echo "set FROM to the LMS download (.zip) or a folder of student folders"; exit 2; }
+	$(BIN)/python -m grading.collect $(ASSIGNMENT) "$(FROM)"
 
-## Submissions downloaded from an LMS as a zip: make zip-collect ASSIGNMENT=a ZIP=file.zip
-zip-collect: $(STAMP) need-assignment
-	@test -f "$(ZIP)" || { echo "set ZIP to the LMS download (a .zip file)"; exit 2; }
-	mkdir -p downloaded/$(ASSIGNMENT)/archive
-	cp "$(ZIP)" downloaded/$(ASSIGNMENT)/archive/
-	$(NBGRADER) zip_collect $(ASSIGNMENT) --force
+# The former name of collect from a zip.
+zip-collect: FROM = $(ZIP)
+zip-collect: collect
 
 ## Autograde every submission of ASSIGNMENT in sandboxes, JOBS at a time (default: the cores).
 autograde: $(STAMP) sandbox need-assignment
@@ -74,15 +75,15 @@ autograde: $(STAMP) sandbox need-assignment
 
 ## Manual grading: JupyterLab on 127.0.0.1, menu Nbgrader > Formgrader.
 formgrader: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=.
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ALLOW_ROOT)
 
 ## Feedback HTML for each student in feedback/<student>/<assignment>/ (no hidden-test source).
 feedback: $(STAMP) need-assignment
-	$(NBGRADER) generate_feedback $(ASSIGNMENT) --force
+	$(BIN)/python -m grading.feedback $(ASSIGNMENT)
 
-## Every student's grade on every assignment, in grades.csv.
+## Every student's grade on every assignment: grades.csv, and grades_canvas.csv for Canvas' import.
 grades: $(STAMP)
-	$(NBGRADER) export --to grades.csv
+	$(BIN)/python -m grading.grades
 
 ## Per-question mean, spread and zeros: summary/<assignment>-questions.csv and .png.
 summary: $(STAMP) need-assignment
@@ -93,7 +94,7 @@ summary: $(STAMP) need-assignment
 ## JupyterLab on the exercises, served on 127.0.0.1.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises \
-		--KernelManager.transport_encryption=auto
+		--KernelManager.transport_encryption=auto $(ALLOW_ROOT)
 
 ## This list.
 help:

@@ -25,3 +25,14 @@ def api(course_dir: str | os.PathLike | None = None):
     config = load_config(course_dir)
     config.Exchange.root = str(Path(course_dir or Path.cwd()).resolve() / ".exchange")
     return NbGraderAPI(config=config)
+
+
+def assignment_notebooks(assignment: str, config: Config) -> list[Path]:
+    """The source notebooks of ``assignment``; exits with the list of assignments when there is
+    no such assignment (a typo)."""
+    source = Path(config.CourseDirectory.root) / config.CourseDirectory.source_directory
+    notebooks = sorted((source / assignment).glob("*.ipynb"))
+    if not notebooks:
+        known = sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
+        raise SystemExit(f"unknown assignment {assignment!r}: the assignments are {', '.join(known)}")
+    return notebooks
