@@ -47,7 +47,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 NBGRADER    := $(BIN)/nbgrader
 # nbgrader runs alembic (its database migrations) by name: the venv must come first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
-.PHONY: release collect zip-collect autograde formgrader feedback grades summary lab need-assignment
+.PHONY: release student collect zip-collect autograde formgrader feedback grades summary lab need-assignment
 # JupyterLab refuses to run as root unless told to (a container, CI); a normal user needs nothing.
 ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -59,6 +59,10 @@ need-assignment:
 ## Regenerate the student release exercises/ from solutions/ (commit the result).
 release: $(STAMP)
 	for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment $$a --force || exit 1; done
+
+## What students receive: the release and dist/student/ (+ .zip, grading.publish), and the site.
+student: release book
+	$(BIN)/python -m grading.publish
 
 ## Hand-ins into submitted/: make collect ASSIGNMENT=a FROM=canvas-download.zip (or a folder)
 collect: $(STAMP) need-assignment

@@ -30,6 +30,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from traitlets import List, default
 
+from selfcheck import task_headings
+
 HIDDEN_NOTE = "# (hidden tests ran here; their messages are below)"
 
 
@@ -50,7 +52,6 @@ class HideHiddenTests(ClearHiddenTests):
 
 
 # -- readable offline: task names, pending written answers, math as MathML ---------------------
-HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|(?<![\\$])\$(?!\s)((?:\\\$|[^$])+?)(?<!\s)\$(?!\d)|\\\((.+?)\\\)", re.S)
 
 
@@ -70,10 +71,8 @@ class LabelledGrades(GetGrades):
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
         nb, resources = super().preprocess(nb, resources)
-        task, pending = "", 0.0
-        for cell in nb.cells:
-            if cell.cell_type == "markdown" and (match := HEADING.search(cell.source)):
-                task = match.group(1)
+        pending = 0.0
+        for cell, task in zip(nb.cells, task_headings(nb)):
             meta = cell.metadata.get("nbgrader", {})
             if not meta.get("grade"):
                 continue
