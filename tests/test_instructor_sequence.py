@@ -30,7 +30,7 @@ def readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text()
     table = text.split("## Instructors: grading with nbgrader", 1)[1].split("| --- | --- | --- |", 1)[1]
     rows = []
-    for line in table.splitlines():
+    for line in table.splitlines()[1:]:
         if not line.startswith("|"):
             break
         command = line.split("|")[2].strip().strip("`")
