@@ -48,6 +48,10 @@ NBGRADER    := $(BIN)/nbgrader
 # nbgrader runs alembic (its database migrations) by name: the venv must come first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 .PHONY: release student collect zip-collect autograde formgrader feedback grades summary lab need-assignment
+# nbgrader's commands go on with nbgrader's defaults when nbgrader_config.py fails to load (an
+# import error, a typo): no sandbox, hidden tests in the feedback. This makes them stop instead.
+release collect autograde formgrader feedback grades summary similarity student: \
+	export TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR := 1
 # JupyterLab refuses to run as root unless told to (a container, CI); a normal user needs nothing.
 ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 

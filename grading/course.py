@@ -15,7 +15,13 @@ def load_config(course_dir: str | os.PathLike | None = None) -> Config:
     if not (folder / "nbgrader_config.py").is_file():
         raise SystemExit(
             f"no nbgrader_config.py in {folder}: run this from the course's root folder")
-    return PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    try:
+        return PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    except Exception as exc:  # nbgrader's own commands would go on with its defaults: refuse
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise SystemExit(f"{folder / 'nbgrader_config.py'} could not be loaded ({type(exc).__name__}: "
+                         f"{first}): fix it first; without it nbgrader grades unsandboxed and shows "
+                         f"hidden tests in feedback") from None
 
 
 def api(course_dir: str | os.PathLike | None = None):

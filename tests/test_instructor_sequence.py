@@ -43,6 +43,11 @@ def clone(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("fresh") / "course"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True, timeout=300)
     (dest / ".venv").symlink_to(ROOT / ".venv")
+    # The environment is up to date with the clone's requirements (they are this checkout's): make
+    # must not reinstall, which would point the shared environment's `lib` at this temporary clone.
+    stamp = (ROOT / ".venv" / ".installed").stat().st_mtime
+    for name in ("requirements.txt", "pyproject.toml"):
+        os.utime(dest / name, (stamp - 60, stamp - 60))
     return dest
 
 
@@ -74,6 +79,7 @@ def test_the_readmes_instructor_sequence_works_on_a_fresh_clone_in_order(clone):
         result = subprocess.run(shlex.split(command), cwd=clone, env=env, capture_output=True, text=True,
                                 timeout=900)
         assert result.returncode == 0, f"`{command}` failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        assert "pip install" not in result.stdout, "make reinstalled the shared environment"
     with (clone / "grades.csv").open(newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f) if r["assignment"] == assignment}
     assert rows["ann"]["status"] == "pending manual grading"  # her written answers await grading

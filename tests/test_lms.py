@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
 import sys
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -23,6 +24,8 @@ import pytest
 from test_grading import Submissions, nbgrader, points, run
 
 from grading.synthetic import copy_course
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
 ON_TIME = DUE - timedelta(hours=5)
@@ -181,3 +184,27 @@ def test_a_folder_of_student_folders_is_still_collected(canvas_class, tmp_path):
     result = run([sys.executable, "-m", "grading.collect", "activations", str(handins)], course)
     assert result.returncode == 0, result.stdout
     assert (course / "submitted" / "zed" / "activations" / "activations.ipynb").is_file()
+
+
+def test_a_course_whose_config_fails_to_load_is_never_graded_with_nbgraders_defaults(tmp_path):
+    """nbgrader's own commands go on with nbgrader's defaults when nbgrader_config.py raises (no
+    sandbox, hidden tests shown in feedback): the course's commands refuse in one line, and the
+    Makefile makes nbgrader's stop."""
+    import os
+
+    course = copy_course(tmp_path / "broken", ("solutions",))
+    with (course / "nbgrader_config.py").open("a") as f:
+        f.write("\nimport a_module_this_machine_lacks\n")
+    for command in (["-m", "grading.autograde", "activations"], ["-m", "grading.feedback", "activations"],
+                    ["-m", "grading.grades"]):
+        result = run([sys.executable, *command], course)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+        assert "nbgrader_config.py could not be loaded (ModuleNotFoundError" in result.stderr
+    env = {**os.environ, "TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR": "1"}
+    nbgrader_cmd = str(Path(sys.executable).parent / "nbgrader")
+    result = subprocess.run([nbgrader_cmd, "generate_assignment", "activations", "--force"], cwd=course,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and not (course / "exercises").exists()
+    makefile = (ROOT / "Makefile").read_text()
+    exported = re.search(r"^([\w -]+): \\\n\texport TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR := 1", makefile, re.M)
+    assert exported and {"autograde", "feedback", "release", "collect"} <= set(exported.group(1).split())
