@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 import sys
 import zipfile
@@ -49,12 +50,17 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SYSTEM_FILES = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|\.ipynb_checkpoints/)")
 
 
+MAX_BYTES = 50 * 2**20  # a notebook larger than this is no hand-in (and is never read)
+
+
 @dataclass
 class Entry:
-    """One file of the source: its path inside the source, its bytes and its time (UTC)."""
+    """One file of the source: its path inside the source, its bytes and its time (UTC), or why
+    it was not read (a link, a file too large)."""
     path: str
     data: bytes
     time: datetime
+    unread: str = ""
 
 
 @dataclass
@@ -86,13 +92,27 @@ def entries(source: Path, tz: ZoneInfo) -> Iterator[Entry]:
     if zipfile.is_zipfile(source):
         with zipfile.ZipFile(source) as archive:
             for info in archive.infolist():
-                if not info.is_dir():
-                    yield Entry(info.filename, archive.read(info),
-                                datetime(*info.date_time, tzinfo=tz).astimezone(timezone.utc))
+                if info.is_dir():
+                    continue
+                time = datetime(*info.date_time, tzinfo=tz).astimezone(timezone.utc)
+                if info.file_size > MAX_BYTES:
+                    yield Entry(info.filename, b"", time, f"larger than {MAX_BYTES >> 20} MB")
+                else:
+                    yield Entry(info.filename, archive.read(info), time)
     elif source.is_dir():
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            yield Entry(path.relative_to(source).as_posix(), path.read_bytes(),
-                        datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+        # A link in a shared hand-in folder could file another student's notebook, or a file of
+        # the instructor's, as this student's: links are listed, never followed.
+        for folder, dirs, files in os.walk(source):
+            for name in sorted(files) + sorted(d for d in dirs if (Path(folder) / d).is_symlink()):
+                path = Path(folder) / name
+                relative = path.relative_to(source).as_posix()
+                time = datetime.fromtimestamp(path.lstat().st_mtime, timezone.utc)
+                if path.is_symlink() or not path.is_file():
+                    yield Entry(relative, b"", time, "a link or special file, not a file: hand in the notebook itself")
+                elif path.stat().st_size > MAX_BYTES:
+                    yield Entry(relative, b"", time, f"larger than {MAX_BYTES >> 20} MB")
+                else:
+                    yield Entry(relative, path.read_bytes(), time)
     else:
         raise SystemExit(f"{source} is neither a zip file nor a folder: give the LMS download "
                          f"(.zip) or a folder of student folders")
@@ -201,6 +221,8 @@ def collect(assignment: str, source: Path, course_dir: Path | None = None, out=s
     for entry in entries(source, tz):
         if SYSTEM_FILES.search(entry.path):
             fates.append(Fate(entry.path, "", "ignored", "a file the operating system adds to archives"))
+        elif entry.unread:
+            fates.append(Fate(entry.path, "", "left out", entry.unread))
         elif isinstance(parsed := parse(entry, assignment, released), str):
             fates.append(Fate(entry.path, "", "left out", parsed))
         else:

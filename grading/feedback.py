@@ -84,6 +84,26 @@ class LabelledGrades(GetGrades):
         return nb, resources
 
 
+MATHML_ELEMENTS = frozenset(
+    "math semantics annotation mrow mi mn mo ms mtext mspace msub msup msubsup mfrac msqrt mroot "
+    "mover munder munderover mtable mtr mtd mlabeledtr mstyle merror mpadded mphantom menclose "
+    "mmultiscripts mprescripts none".split())
+
+
+def only_mathml(markup: str) -> str:
+    """``markup`` if it is MathML only; a ValueError if it carries anything else. latex2mathml
+    copies ``\\text{...}`` verbatim, so a student's ``$\\text{<script>…}$`` would otherwise become
+    HTML in the feedback."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(markup)
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        if name not in MATHML_ELEMENTS or any(a.lower().startswith(("on", "href", "xlink")) for a in element.attrib):
+            raise ValueError(f"not MathML: <{name}>")
+    return markup
+
+
 def markdown_with_mathml(source: str) -> str:
     """Markdown to HTML with its TeX math as MathML, which browsers render natively and screen
     readers read: feedback opened offline shows formulas, not raw ``$...$`` (nbgrader's template
@@ -97,8 +117,8 @@ def markdown_with_mathml(source: str) -> str:
         block = match.group(1) is not None or match.group(2) is not None
         tex = next(g for g in match.groups() if g is not None)
         try:
-            formulas.append(convert(tex.strip(), display="block" if block else "inline"))
-        except Exception:  # TeX latex2mathml cannot read: shown as written
+            formulas.append(only_mathml(convert(tex.strip(), display="block" if block else "inline")))
+        except Exception:  # TeX latex2mathml cannot read, or that would carry HTML: shown as written
             formulas.append(html.escape(match.group(0)))
         return f"MATHFORMULA{len(formulas) - 1}X"
 

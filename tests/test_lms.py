@@ -7,7 +7,7 @@ answer (her written answers await manual grading), ben the same but a day and a 
 who handed in a blank notebook and then resubmitted (``-1``), dan with a capitalised name and a
 partial answer, eve's browser copy ``activations (1).ipynb``, fay's blank release, gus's file that
 is not JSON, hal who uploaded only a PDF, a stray readme, and ivy on the roster who handed in
-nothing.
+nothing. eve's written answer tries to put a script into her feedback through TeX.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
 ON_TIME = DUE - timedelta(hours=5)
 BEN_LATE = DUE + timedelta(hours=30)  # two started days: 20 % with the course's 10 % a day
+INJECTED_TEX = r"Dead units: $\text{<script>alert('eve')</script>}$ and $\sigma(z) < 1$."
 
 
 def zip_time(moment: datetime) -> tuple:
@@ -46,13 +47,14 @@ def canvas_class(tmp_path_factory):
     full = nbformat.writes(subs.notebook())
     blank = nbformat.writes(subs.notebook(fill=False))
     partial = nbformat.writes(subs.notebook({"relu-answer": subs.answers["relu-answer"]}, fill=False))
+    injecting = nbformat.writes(subs.notebook({"dead-relu-answer": INJECTED_TEX}))
     files = [  # (name in the zip, content, hand-in time)
         ("ann_4711_9001_activations.ipynb", full, ON_TIME),
         ("ben_LATE_4712_9002_activations.ipynb", full, BEN_LATE),
         ("cat_4713_9003_activations.ipynb", blank, ON_TIME - timedelta(hours=2)),
         ("cat_4713_9013_activations-1.ipynb", full, ON_TIME),
         ("dan_4714_9004_Activations.ipynb", partial, ON_TIME),
-        ("eve_4715_9005_activations (1).ipynb", full, ON_TIME),
+        ("eve_4715_9005_activations (1).ipynb", injecting, ON_TIME),
         ("fay_4716_9006_activations.ipynb", blank, ON_TIME),
         ("gus_4717_9007_activations.ipynb", '{"cells": [ not json', ON_TIME),
         ("hal_4718_9008_activations.pdf", "%PDF-1.4", ON_TIME),
@@ -208,3 +210,48 @@ def test_a_course_whose_config_fails_to_load_is_never_graded_with_nbgraders_defa
     makefile = (ROOT / "Makefile").read_text()
     exported = re.search(r"^([\w -]+): \\\n\texport TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR := 1", makefile, re.M)
     assert exported and {"autograde", "feedback", "release", "collect"} <= set(exported.group(1).split())
+
+
+def test_tex_in_a_written_answer_never_becomes_html_in_the_feedback(canvas_class):
+    html = (canvas_class["course"] / "feedback" / "eve" / "activations" / "activations.html").read_text()
+    assert "<script" not in html and "&lt;script&gt;" in html  # shown as written, escaped
+    assert "<math" in html.split("Dead units:")[1][:600]  # the harmless formula still rendered
+
+
+def test_links_in_a_handin_folder_are_listed_never_followed(tmp_path):
+    """A shared hand-in folder where a student left links: to another student's notebook (it
+    would be graded and its feedback sent as theirs), to a folder, to a file of the machine. The
+    old collect followed them all."""
+    import os
+
+    course = copy_course(tmp_path / "course", ("solutions", "exercises"))
+    handins = tmp_path / "handins"
+    release = (course / "exercises" / "activations" / "activations.ipynb").read_text()
+    (handins / "victim").mkdir(parents=True)
+    (handins / "victim" / "activations.ipynb").write_text(release)
+    (handins / "mal").mkdir()
+    os.symlink("../victim/activations.ipynb", handins / "mal" / "activations.ipynb")
+    os.symlink("victim", handins / "mal2")
+    (handins / "mal3").mkdir()
+    os.symlink("/etc/passwd", handins / "mal3" / "activations.ipynb")
+    result = run([sys.executable, "-m", "grading.collect", "activations", str(handins)], course)
+    assert result.returncode == 1
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["victim"]
+    for name in ("mal/activations.ipynb", "mal2", "mal3/activations.ipynb"):
+        assert f"left out  {name} — a link or special file, not a file" in result.stdout, result.stdout
+
+
+def test_a_zip_entry_outside_its_folder_or_too_large_is_left_out(tmp_path):
+    course = copy_course(tmp_path / "course", ("solutions", "exercises"))
+    release = (course / "exercises" / "activations" / "activations.ipynb").read_text()
+    download = tmp_path / "download.zip"
+    with zipfile.ZipFile(download, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("../../escaper_1_2_activations.ipynb", release)
+        archive.writestr("huge_3_4_activations.ipynb", b"0" * (51 * 2**20))
+        archive.writestr("fine_5_6_activations.ipynb", release)
+    result = run([sys.executable, "-m", "grading.collect", "activations", str(download)], course)
+    assert result.returncode == 1
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["fine"]
+    assert "left out  huge_3_4_activations.ipynb — larger than 50 MB" in result.stdout
+    assert "left out  ../../escaper_1_2_activations.ipynb — not in <student>/activations/" in result.stdout
+    assert not (tmp_path / "escaper").exists() and not (course.parent / "escaper").exists()
