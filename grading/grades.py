@@ -53,20 +53,22 @@ def autograde_reasons(root: Path, assignment: str) -> dict[str, str]:
         return {r["student"]: r["reason"] for r in csv.DictReader(f) if r["status"] != "graded"}
 
 
-def points(submission) -> tuple[float, float, float]:
-    """(autograded, manually graded, pending) points of a submission: a cell a person has graded
-    counts as manual (an override of a test's score included), one with only the test's score as
-    auto, and a written answer nobody has graded yet as pending."""
+def points(submission) -> tuple[float, float, float, int]:
+    """(autograded, manually graded, pending) points of a submission and how many cells a person
+    graded: a cell a person has graded counts as manual (an override of a test's score included),
+    one with only the test's score as auto, and a written answer nobody has graded yet as pending."""
     auto = manual = pending = 0.0
+    by_hand = 0
     for notebook in submission.notebooks:
         for grade in notebook.grades:
             if grade.manual_score is not None:
                 manual += grade.manual_score
+                by_hand += 1
             elif grade.auto_score is not None:
                 auto += grade.auto_score
             else:
                 pending += grade.max_score
-    return auto, manual, pending
+    return auto, manual, pending, by_hand
 
 
 def row(gb, student, assignment, root: Path, reasons: dict[str, str]) -> Row:
@@ -84,10 +86,11 @@ def row(gb, student, assignment, root: Path, reasons: dict[str, str]) -> Row:
     if student.id in reasons:  # collected and recorded, but autograde could not grade it
         base.status = reasons[student.id]
         return base
-    auto, manual, pending = points(sub)
+    auto, manual, pending, graded_by_hand = points(sub)
     penalty = sub.late_submission_penalty or 0.0
-    base.auto_points, base.manual_points, base.manual_pending = auto, manual, pending
-    base.late_penalty, base.seconds_late = penalty, sub.total_seconds_late
+    base.auto_points, base.manual_pending = round(auto, 6), round(pending, 6)
+    base.manual_points = round(manual, 6) if graded_by_hand or not pending else ""  # none yet: not 0
+    base.late_penalty, base.seconds_late = round(penalty, 6), sub.total_seconds_late
     base.max_points = sub.max_score
     if pending:
         base.status = "pending manual grading"

@@ -118,7 +118,7 @@ def test_written_answers_awaiting_grading_read_as_pending_never_as_zero(canvas_c
     release = canvas_class["subs"].release
     written = sum(c.metadata["nbgrader"]["points"] for c in release.cells
                   if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
-    assert ann["status"] == "pending manual grading" and ann["total"] == ""
+    assert ann["status"] == "pending manual grading" and ann["total"] == "" and ann["manual_points"] == ""
     assert float(ann["manual_pending"]) == written
     assert float(ann["auto_points"]) == points(release)
     html = (canvas_class["course"] / "feedback" / "ann" / "activations" / "activations.html").read_text()
@@ -255,3 +255,25 @@ def test_a_zip_entry_outside_its_folder_or_too_large_is_left_out(tmp_path):
     assert "left out  huge_3_4_activations.ipynb — larger than 50 MB" in result.stdout
     assert "left out  ../../escaper_1_2_activations.ipynb — not in <student>/activations/" in result.stdout
     assert not (tmp_path / "escaper").exists() and not (course.parent / "escaper").exists()
+
+
+def test_once_written_answers_are_graded_the_total_and_canvas_grade_appear(canvas_class):
+    """The formgrader's work, done here through nbgrader's gradebook API: ann's written answers
+    get 2 points each; her row becomes graded and her Canvas cell is filled."""
+    from nbgrader.api import Gradebook
+
+    course = canvas_class["course"]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for notebook in gb.find_submission("activations", "ann").notebooks:
+            for grade in notebook.grades:
+                if grade.auto_score is None and grade.manual_score is None:
+                    grade.manual_score = 2.0
+        gb.db.commit()
+    assert run([sys.executable, "-m", "grading.grades"], course).returncode == 0
+    with (course / "grades.csv").open(newline="") as f:
+        ann = next(r for r in csv.DictReader(f) if r["student"] == "ann")
+    assert ann["status"] == "graded" and float(ann["manual_pending"]) == 0
+    assert float(ann["manual_points"]) == 6.0  # three written answers
+    assert float(ann["total"]) == float(ann["auto_points"]) + 6.0
+    canvas = {line[1]: line for line in csv.reader((course / "grades_canvas.csv").read_text().splitlines())}
+    assert float(canvas["4711"][5]) == float(ann["total"])
