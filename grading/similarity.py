@@ -1,0 +1,328 @@
+"""Integrity report: how much of each submission's answer code is also in another's, or in lib.
+
+    python -m grading.similarity ASSIGNMENT [--threshold T] [--out DIR]
+
+The answer cells (nbgrader ``solution`` cells) of every submission
+``submitted/<student>/<ASSIGNMENT>/*.ipynb`` are gathered into one file per student; answer cells
+left as released (the ``# YOUR CODE HERE`` stubs) are left out, and what the release puts in every
+answer cell (signatures, docstrings, stubs) is boilerplate, so blank or half-done submissions do
+not resemble each other. Every pair of students is compared, and every student against the source
+of ``lib`` (all its ``.py`` files: the book shows it, so code pasted from the book matches it).
+
+The comparison is copydetect's (the winnowing algorithm of MOSS): code is tokenized, names become
+one letter and comments disappear, so renaming variables or rewording comments does not hide a
+copy. A pair's similarity, each way, is the fraction of one student's answer code that is also in
+the other's. Pairs where either fraction exceeds the threshold (a student against lib: the
+student's fraction) are written to ``<out>/<ASSIGNMENT>.html`` (copydetect's report, the matched
+code side by side; self-contained, it loads nothing from the network) and
+``<out>/<ASSIGNMENT>.csv`` (the pair, both fractions, the answer cells and lib functions
+involved), and printed. Similar code is a reason to read two submissions, not proof of anything:
+nothing here changes a grade.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import importlib.util
+import logging
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grading.course import api as course_api
+
+# copydetect's settings, in characters of *tokenized* code (a name is one letter, whitespace and
+# comments are gone): an answer cell here is a few short numpy lines, far shorter than the
+# programs copydetect's defaults (25/25) are made for. A match must be NOISE characters long to
+# count, and one of GUARANTEE characters is always found (window = GUARANTEE - NOISE + 1).
+NOISE = 20
+GUARANTEE = NOISE  # window 1: every k-gram is kept, so the result does not depend on hash order
+THRESHOLD = 0.4  # default: flag a pair when more than 40 % of one side's answer code is shared
+# ... and at least this much code (tokens) is shared: one short idiom that two students (or a
+# student and lib) both write, say `np.where(z > 0, z, alpha * z)`, is not a reason to look.
+MIN_SHARED = 2 * NOISE
+LIB = "lib"  # what the CSV calls the reference
+
+
+@dataclass
+class Answers:
+    """The answer code of one submission, as one Python file, and where each cell lies in it."""
+    student: str
+    text: str = ""
+    cells: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, cell name)
+
+    def add(self, name: str, source: str) -> None:
+        header = f"# ---- {name}\n"
+        start = len(self.text) + len(header)
+        self.text += header + source.rstrip() + "\n\n"
+        self.cells.append((start, len(self.text), name))
+
+    def names(self, slices) -> list[str]:
+        """The cells that the character ranges ``slices`` (2 x N: starts, ends) touch, in order."""
+        return [name for start, end, name in self.cells
+                if any(s < end and e > start for s, e in zip(*slices))]
+
+
+def answer_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """grade_id -> the code answer cells (nbgrader ``solution`` cells) of a notebook."""
+    return {c.metadata["nbgrader"].get("grade_id", str(i)): c for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def release_cells(release_dir: Path, notebooks: list[str]) -> dict[str, dict[str, str]]:
+    """notebook -> grade_id -> the source of each code answer cell as released to students."""
+    out = {}
+    for name in notebooks:
+        path = release_dir / f"{name}.ipynb"
+        out[name] = ({gid: c.source for gid, c in answer_cells(nbformat.read(path, 4)).items()}
+                     if path.exists() else {})
+    return out
+
+
+def submission_answers(student: str, folder: Path, released: dict[str, dict[str, str]]) -> Answers:
+    """The answer cells of one student's notebooks that differ from the release."""
+    answers = Answers(student)
+    several = len(released) > 1
+    for notebook, stubs in released.items():
+        path = folder / f"{notebook}.ipynb"
+        if not path.exists():
+            continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # not a notebook (autograde reports it); nothing to compare
+            continue
+        for gid, cell in answer_cells(nb).items():
+            if cell.source.strip() and cell.source.strip() != stubs.get(gid, "").strip():
+                answers.add(f"{notebook}:{gid}" if several else gid, cell.source)
+    return answers
+
+
+def lib_reference(package: Path) -> Answers:
+    """Every ``.py`` file of the lib package, one after another, each function and class a
+    named part (``lib/losses.py:mse``) so a match names what it matched."""
+    ref = Answers(LIB)
+    for path in sorted(package.rglob("*.py")):
+        name = f"{LIB}/{path.relative_to(package).as_posix()}"
+        source = path.read_text(encoding="utf-8")
+        offset = len(ref.text) + len(f"# ---- {name}\n")
+        ref.add(name, source)
+        lines = source.splitlines(keepends=True)
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            defs = [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else []
+            for d in defs:
+                first = min([d.lineno] + [x.lineno for x in d.decorator_list])
+                ref.cells.append((offset + starts[first - 1], offset + starts[d.end_lineno],
+                                  f"{name}:{d.name}"))
+    # a match inside a function names the function; the whole file only when outside any
+    ref.cells.sort(key=lambda c: (c[0], -c[1]))
+    return ref
+
+
+def lib_package() -> Path:
+    """The folder of the ``lib`` package Python imports here (the course's own, installed)."""
+    spec = importlib.util.find_spec(LIB)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("cannot find the lib package: run `make env` first")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@dataclass
+class Pair:
+    a: str
+    b: str  # a student, or LIB
+    similarity_a: float  # fraction of a's answer code found in b
+    similarity_b: float  # fraction of b's code found in a (tiny for lib: it is long)
+    tokens: int  # length of the shared code, in tokens
+    cells_a: list[str]
+    cells_b: list[str]
+
+    def row(self) -> dict:
+        return {"student_a": self.a, "student_b": self.b,
+                "similarity_a": round(self.similarity_a, 3), "similarity_b": round(self.similarity_b, 3),
+                "shared_tokens": self.tokens,
+                "cells_a": " ".join(self.cells_a), "cells_b": " ".join(self.cells_b)}
+
+
+def _detector_class():
+    import matplotlib
+    matplotlib.use("Agg")  # copydetect draws its report's plots with pyplot
+    from copydetect import CopyDetector
+
+    class Detector(CopyDetector):
+        """copydetect's detector whose report shows exactly the pairs flagged here (copydetect's
+        own cut is the similarity alone; ours also asks for MIN_SHARED tokens)."""
+        flagged: set
+
+        def get_copied_code_list(self):
+            return [c for c in super().get_copied_code_list() if frozenset(c[2:4]) in self.flagged]
+
+    return Detector
+
+
+def detect(students: list[Answers], reference: Answers, boilerplate: str, work: Path,
+           threshold: float):
+    """Run copydetect on the students' files (each against every other and the reference).
+    Returns the detector (for its report) and the pairs above ``threshold``."""
+    logging.getLogger().setLevel(logging.ERROR)  # copydetect warns through the root logger
+    _Detector = _detector_class()
+    files = {}
+    for answers, folder in [(s, "students") for s in students] + [(reference, "reference")]:
+        path = work / folder / f"{answers.student}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(answers.text, encoding="utf-8")
+        files[str(path)] = answers
+    (work / "boilerplate.py").write_text(boilerplate, encoding="utf-8")
+    detector = _Detector(noise_t=NOISE, guarantee_t=GUARANTEE, display_t=threshold,
+                            extensions=["py"], autoopen=False, silent=True, truncate=True,
+                            force_language="python", out_file=str(work / "report.html"))
+    detector.flagged = set()
+    detector.add_file(str(work / "boilerplate.py"), type="boilerplate")
+    tests = list(files)[:-1]
+    for path in tests:
+        detector.add_file(path, type="testref")
+    detector.add_file(list(files)[-1], type="ref")
+    detector.run()
+
+    pairs = []
+    sim = detector.similarity_matrix
+    for i, test in enumerate(detector.test_files):
+        for j, ref in enumerate(detector.ref_files):
+            a, b = files[test], files[ref]
+            if a is b or (b is not reference and a.student > b.student):
+                continue  # each pair of students once
+            sim_a, sim_b = (float(x) for x in sim[i, j])
+            tokens = int(detector.token_overlap_matrix[i, j])
+            if max(sim_a, sim_b if b is not reference else 0.0) <= threshold or tokens < MIN_SHARED:
+                continue
+            if (test, ref) in detector.slice_matrix:
+                slices_a, slices_b = detector.slice_matrix[(test, ref)]
+            else:
+                slices_b, slices_a = detector.slice_matrix[(ref, test)]
+            detector.flagged.add(frozenset((test, ref)))
+            pairs.append(Pair(a.student, b.student, sim_a, sim_b, tokens,
+                              a.names(slices_a), b.names(slices_b) if b is not reference
+                              else innermost(reference, slices_b)))
+    pairs.sort(key=lambda p: (-max(p.similarity_a, p.similarity_b if p.b != LIB else 0), p.a, p.b))
+    return detector, pairs
+
+
+def innermost(reference: Answers, slices) -> list[str]:
+    """The lib functions (or, outside any, the files) that the slices of lib's source touch."""
+    touched = reference.names(slices)
+    return [n for n in touched if ":" in n or not any(t.startswith(n + ":") for t in touched)]
+
+
+# copydetect's report template styles itself with Bootstrap from a CDN and hides each pair's code
+# behind Bootstrap's collapse buttons: offline, the page would have no styles and the buttons
+# would do nothing. So the two CDN tags are replaced by these few rules (no library to vendor for
+# a dozen lines), and each pair's matched code is shown at once.
+OFFLINE_STYLE = """<style>
+  body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1400px; padding: 0 1em; }
+  .row, .d-flex { display: flex; gap: 1em; flex-wrap: wrap; } .col, .col3 { flex: 1; }
+  .collapse { display: block; } button[data-bs-toggle] { display: none; }
+  table { border-collapse: collapse; width: 100%; } td { border-top: 1px solid #ccc; padding: .5em; }
+  pre { background: #f8f8f8; padding: .5em; overflow-x: auto; } img { max-width: 100%; }
+</style>"""
+CDN_TAG = re.compile(r'<link[^>]*href="https?://[^"]*"[^>]*>|<script[^>]*src="https?://[^"]*"[^>]*></script>')
+
+
+def html_report(detector, work: Path, assignment: str, threshold: float) -> str:
+    """copydetect's report, made to work offline, with the temporary paths shortened."""
+    html = detector.generate_html_report(output_mode="return")
+    html = CDN_TAG.sub("", html).replace("</head>", OFFLINE_STYLE + "\n</head>", 1)
+    html = html.replace(f"{work}/", "").replace("<title>Copy Detection Report</title>",
+                                                f"<title>Similarity: {assignment}</title>")
+    note = (f"<p><b>{assignment}</b>: answer cells compared pairwise and with lib's source; pairs "
+            f"where more than {threshold:.0%} of one side is shared. No automatic penalty: similar "
+            f"code is a reason to read both submissions, not proof of copying.</p>")
+    return html.replace('<h2>Overview</h2>', note + "\n  <h2>Overview</h2>", 1)
+
+
+def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | None = None,
+               course_dir: Path | None = None, out=sys.stdout) -> list[Pair]:
+    """Compare the answer cells of every submission of ``assignment``; write the HTML and CSV
+    reports into ``out_dir`` (default ``similarity/`` in the course) and print the flagged pairs."""
+    api = course_api(course_dir)
+    root = Path(api.coursedir.root)
+    source = root / api.coursedir.source_directory / assignment
+    notebooks = sorted(p.stem for p in source.glob("*.ipynb"))
+    if not notebooks:
+        known = sorted(p.name for p in source.parent.iterdir() if p.is_dir()) if source.parent.is_dir() else []
+        raise SystemExit(f"unknown assignment {assignment!r}: the assignments are {', '.join(known)}")
+    if not 0 < threshold < 1:
+        raise SystemExit(f"the threshold is a fraction of the answer code: between 0 and 1, got {threshold}")
+    submitted = root / api.coursedir.submitted_directory
+    folders = sorted(p for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    if not folders:
+        raise SystemExit(f"no submissions of {assignment!r} under {submitted}/<student>/{assignment}/: "
+                         f"collect them first (make collect)")
+    released = release_cells(root / api.coursedir.release_directory / assignment, notebooks)
+    everyone = [submission_answers(f.parent.name, f, released) for f in folders]
+    students = [a for a in everyone if a.cells]
+    boilerplate = "\n\n".join(src for cells in released.values() for src in cells.values())
+
+    out_dir = Path(out_dir) if out_dir is not None else root / "similarity"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path, csv_path = out_dir / f"{assignment}.html", out_dir / f"{assignment}.csv"
+    pairs: list[Pair] = []
+    with tempfile.TemporaryDirectory(prefix="similarity-") as tmp:
+        work = Path(tmp)
+        if students:
+            detector, pairs = detect(students, lib_reference(lib_package()), boilerplate, work, threshold)
+            html_path.write_text(html_report(detector, work, assignment, threshold), encoding="utf-8")
+        else:
+            html_path.write_text(f"<!DOCTYPE html><html><body><p>{assignment}: no submission has "
+                                 f"an answer cell filled in; nothing to compare.</p></body></html>")
+    with csv_path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(Pair("", "", 0, 0, 0, [], []).row()))
+        writer.writeheader()
+        writer.writerows(p.row() for p in pairs)
+    print_table(pairs, assignment, len(folders), len(folders) - len(students), threshold, out)
+    print(f"written: {html_path} and {csv_path}", file=out)
+    print("no automatic penalty: read the report (the matched code side by side) before "
+          "concluding anything", file=out)
+    return pairs
+
+
+def print_table(pairs: list[Pair], assignment: str, submissions: int, blank: int, threshold: float,
+                out) -> None:
+    blank_note = f" ({blank} with no answer filled in)" if blank else ""
+    print(f"{assignment}: {submissions} submissions{blank_note}, every pair and each against lib; "
+          f"{len(pairs)} above {threshold:.0%} shared", file=out)
+    if not pairs:
+        return
+    width = max(len(p.a) for p in pairs) + max(len(p.b) for p in pairs) + 3
+    print(f"{'pair':<{width}} {'a in b':>6} {'b in a':>6}  cells", file=out)
+    for p in pairs:
+        b_in_a = "" if p.b == LIB else f"{p.similarity_b:.0%}"
+        cells = ", ".join(p.cells_a) + (f"  ~  {', '.join(p.cells_b)}" if p.cells_b else "")
+        print(f"{p.a + ' ~ ' + p.b:<{width}} {p.similarity_a:>6.0%} {b_in_a:>6}  {cells}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignment")
+    parser.add_argument("--threshold", type=float, default=THRESHOLD,
+                        help=f"flag a pair when more than this fraction of one side's answer code "
+                             f"is shared (default {THRESHOLD})")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for the HTML and CSV reports (default: similarity/)")
+    args = parser.parse_args(argv)
+    similarity(args.assignment, args.threshold, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
