@@ -47,7 +47,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 NBGRADER    := $(BIN)/nbgrader
 # nbgrader runs alembic (its database migrations) by name: the venv must come first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
-.PHONY: release collect zip-collect autograde formgrader feedback grades summary lab need-assignment
+.PHONY: release collect zip-collect autograde formgrader feedback grades summary similarity lab need-assignment
 
 need-assignment:
 	@test -n "$(ASSIGNMENT)" || { echo "set ASSIGNMENT to one of: $(ASSIGNMENTS)"; exit 2; }
@@ -87,6 +87,10 @@ grades: $(STAMP)
 ## Per-question mean, spread and zeros: summary/<assignment>-questions.csv and .png.
 summary: $(STAMP) need-assignment
 	$(BIN)/python -m grading.summary $(ASSIGNMENT)
+
+## Integrity report: answer cells compared pairwise and with lib (no penalty): similarity/<assignment>.html and .csv
+similarity: $(STAMP) need-assignment
+	$(BIN)/python -m grading.similarity $(ASSIGNMENT) $(if $(THRESHOLD),--threshold $(THRESHOLD))
 
 # ---------------------------------------------------------------------------------------------
 # Students.
