@@ -31,6 +31,7 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -56,21 +57,34 @@ LIB = "lib"  # what the CSV calls the reference
 
 @dataclass
 class Answers:
-    """The answer code of one submission, as one Python file, and where each cell lies in it."""
-    student: str
+    """The answer code of one submission (or lib's source), as the text of one Python file, and
+    its named parts: the answer cells (lib: its functions and methods)."""
+    owner: str
     text: str = ""
-    cells: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, cell name)
+    parts: list[tuple[str, str]] = field(default_factory=list)  # (name, code)
 
-    def add(self, name: str, source: str) -> None:
-        header = f"# ---- {name}\n"
-        start = len(self.text) + len(header)
-        self.text += header + source.rstrip() + "\n\n"
-        self.cells.append((start, len(self.text), name))
+    def add(self, name: str, code: str, part: bool = True) -> None:
+        self.text += f"# ---- {name}\n{code.rstrip()}\n\n"
+        if part:
+            self.parts.append((name, code))
 
-    def names(self, slices) -> list[str]:
-        """The cells that the character ranges ``slices`` (2 x N: starts, ends) touch, in order."""
-        return [name for start, end, name in self.cells
-                if any(s < end and e > start for s, e in zip(*slices))]
+    min_shared: int = 1  # fingerprints a part must share, besides half of its own, to be named
+
+    def shared_parts(self, shared: set) -> list[str]:
+        """The parts that hold the match: at least half of a part's fingerprints, and at least
+        ``min_shared`` of them, are among ``shared``."""
+        return [name for name, code in self.parts
+                if len(fingerprints(code) & shared) >= max(self.min_shared, len(fingerprints(code)) / 2)]
+
+
+@lru_cache(maxsize=None)
+def fingerprints(code: str) -> frozenset:
+    """The fingerprints copydetect takes of ``code`` (window 1: the hashes of all its k-grams,
+    k = NOISE, of the tokenized code)."""
+    from copydetect.utils import filter_code, hashed_kgrams
+
+    filtered, _ = filter_code(code, "part.py", "python")
+    return frozenset(hashed_kgrams(filtered, NOISE).tolist())
 
 
 def answer_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
@@ -102,47 +116,49 @@ def submission_answers(student: str, folder: Path, released: dict[str, dict[str,
         except Exception:  # not a notebook (autograde reports it); nothing to compare
             continue
         for gid, cell in answer_cells(nb).items():
-            own = students_lines(cell.source, stubs.get(gid, ""))
-            if own.strip():
-                answers.add(f"{notebook}:{gid}" if several else gid, own)
+            released = stubs.get(gid, "")
+            if cell.source.strip() and cell.source.strip() != released.strip():
+                answers.add(f"{notebook}:{gid}" if several else gid, own_lines(cell.source, released))
     return answers
 
 
-def students_lines(source: str, released: str) -> str:
-    """An answer cell without the lines the release put there (signature, docstring, the
-    ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` stub): every student has those, so
-    they say nothing about who wrote what. (copydetect's own boilerplate option is not used: in
-    0.5.0 it assumes a file's fingerprints are unique, which they are not with a window of 1, and
-    then also deletes fingerprints of code that occurs twice.)"""
+def own_lines(source: str, released: str = "") -> str:
+    """An answer cell without the lines the release put there (signatures, docstrings, the
+    ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` stubs): every student has those, so
+    they say nothing about who wrote what, and once names are letters a signature followed by the
+    usual first line (`z = np.asarray(z, dtype=float)`) is already a match of NOISE characters.
+    Every ``def`` line goes too: the task fixes the signatures, and a copier who renames a
+    parameter would otherwise keep lines that only one side of the pair has (lib's source loses
+    its ``def`` lines too, for the same reason).
+    (copydetect's own boilerplate option is not used: in 0.5.0 it assumes a file's fingerprints
+    are unique, which they are not with a window of 1, and then also deletes fingerprints of code
+    that occurs twice.)"""
     given = {line.strip() for line in released.splitlines() if line.strip()}
-    return "\n".join(line for line in source.splitlines() if line.strip() not in given)
+    return "\n".join(line for line in source.splitlines()
+                     if line.strip() not in given and not line.lstrip().startswith(("def ", "async def ")))
 
 
 def lib_reference(package: Path) -> Answers:
-    """Every ``.py`` file of the lib package, one after another, each function and class a
-    named part (``lib/losses.py:mse``) so a match names what it matched."""
-    ref = Answers(LIB)
+    """Every ``.py`` file of the lib package, one after another; its parts are the functions and
+    the methods (``lib/losses.py:mse``, ``lib/optim.py:Adam.step``), so a match names them."""
+    # lib has many short functions of one shape once names are letters (`z, dtype = _prepare(z)`,
+    # `return _finish(np.tanh(z), dtype)`): one pasted would name them all, so a lib function is
+    # named only for a match of at least NOISE / 2 fingerprints (a function of three such lines).
+    ref = Answers(LIB, min_shared=NOISE // 2)
     for path in sorted(package.rglob("*.py")):
         name = f"{LIB}/{path.relative_to(package).as_posix()}"
         source = path.read_text(encoding="utf-8")
-        offset = len(ref.text) + len(f"# ---- {name}\n")
-        ref.add(name, source)
-        lines = source.splitlines(keepends=True)
-        starts = [0]
-        for line in lines:
-            starts.append(starts[-1] + len(line))
+        ref.add(name, own_lines(source), part=False)
         try:
             tree = ast.parse(source)
         except SyntaxError:
             continue
         for node in tree.body:
-            defs = [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else []
-            for d in defs:
-                first = min([d.lineno] + [x.lineno for x in d.decorator_list])
-                ref.cells.append((offset + starts[first - 1], offset + starts[d.end_lineno],
-                                  f"{name}:{d.name}"))
-    # a match inside a function names the function; the whole file only when outside any
-    ref.cells.sort(key=lambda c: (c[0], -c[1]))
+            methods = node.body if isinstance(node, ast.ClassDef) else [node]
+            for d in methods:
+                if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    qualified = f"{node.name}.{d.name}" if d is not node else d.name
+                    ref.parts.append((f"{name}:{qualified}", own_lines(ast.get_source_segment(source, d) or "")))
     return ref
 
 
@@ -206,51 +222,39 @@ def _detector_class():
 def detect(students: list[Answers], reference: Answers, work: Path, threshold: float):
     """Run copydetect on the students' files (each against every other and the reference).
     Returns the detector (for its report) and the pairs above ``threshold``."""
-    _Detector = _detector_class()
     files = {}
     for answers, folder in [(s, "students") for s in students] + [(reference, "reference")]:
-        path = work / folder / f"{answers.student}.py"
+        path = work / folder / f"{answers.owner}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(answers.text, encoding="utf-8")
         files[str(path)] = answers
-    detector = _Detector(noise_t=NOISE, guarantee_t=GUARANTEE, display_t=threshold,
-                            extensions=["py"], autoopen=False, silent=True, truncate=True,
-                            force_language="python", out_file=str(work / "report.html"))
+    detector = _detector_class()(
+        noise_t=NOISE, guarantee_t=GUARANTEE, display_t=threshold, autoopen=False, silent=True,
+        truncate=True, force_language="python", out_file=str(work / "report.html"))
     detector.flagged = set()
-    tests = list(files)[:-1]
+    *tests, lib_file = files
     for path in tests:
         detector.add_file(path, type="testref")
-    detector.add_file(list(files)[-1], type="ref")
+    detector.add_file(lib_file, type="ref")
     with quiet():
         detector.run()
 
     pairs = []
-    sim = detector.similarity_matrix
     for i, test in enumerate(detector.test_files):
         for j, ref in enumerate(detector.ref_files):
             a, b = files[test], files[ref]
-            if a is b or (b is not reference and a.student > b.student):
+            if a is b or (b is not reference and a.owner > b.owner):
                 continue  # each pair of students once
-            sim_a, sim_b = (float(x) for x in sim[i, j])
+            sim_a, sim_b = (float(x) for x in detector.similarity_matrix[i, j])
             tokens = int(detector.token_overlap_matrix[i, j])
             if max(sim_a, sim_b if b is not reference else 0.0) <= threshold or tokens < MIN_SHARED:
                 continue
-            if (test, ref) in detector.slice_matrix:
-                slices_a, slices_b = detector.slice_matrix[(test, ref)]
-            else:
-                slices_b, slices_a = detector.slice_matrix[(ref, test)]
             detector.flagged.add(frozenset((test, ref)))
-            pairs.append(Pair(a.student, b.student, sim_a, sim_b, tokens,
-                              a.names(slices_a), b.names(slices_b) if b is not reference
-                              else innermost(reference, slices_b)))
+            shared = detector.file_data[test].hashes & detector.file_data[ref].hashes
+            pairs.append(Pair(a.owner, b.owner, sim_a, sim_b, tokens,
+                              a.shared_parts(shared), b.shared_parts(shared)))
     pairs.sort(key=lambda p: (-max(p.similarity_a, p.similarity_b if p.b != LIB else 0), p.a, p.b))
     return detector, pairs
-
-
-def innermost(reference: Answers, slices) -> list[str]:
-    """The lib functions (or, outside any, the files) that the slices of lib's source touch."""
-    touched = reference.names(slices)
-    return [n for n in touched if ":" in n or not any(t.startswith(n + ":") for t in touched)]
 
 
 # copydetect's report template styles itself with Bootstrap from a CDN and hides each pair's code
@@ -300,7 +304,7 @@ def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | No
                          f"collect them first (make collect)")
     released = release_cells(root / api.coursedir.release_directory / assignment, notebooks)
     everyone = [submission_answers(f.parent.name, f, released) for f in folders]
-    students = [a for a in everyone if a.cells]
+    students = [a for a in everyone if a.parts]
 
     out_dir = Path(out_dir) if out_dir is not None else root / "similarity"
     out_dir.mkdir(parents=True, exist_ok=True)
