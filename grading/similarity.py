@@ -5,8 +5,9 @@
 The answer cells (nbgrader ``solution`` cells) of every submission
 ``submitted/<student>/<ASSIGNMENT>/*.ipynb`` are gathered into one file per student, without the
 lines the release put in them (signatures, docstrings, the ``# YOUR CODE HERE`` stubs), so blank
-or half-done submissions do not resemble each other. Every pair of students is compared, and every student against the source
-of ``lib`` (all its ``.py`` files: the book shows it, so code pasted from the book matches it).
+or half-done submissions do not resemble each other. Every pair of students is compared, and
+every student against the source of ``lib`` (all its ``.py`` files, found by a glob: the book
+shows them, so code pasted from the book matches them).
 
 The comparison is copydetect's (the winnowing algorithm of MOSS): code is tokenized, names become
 one letter and comments disappear, so renaming variables or rewording comments does not hide a
@@ -53,6 +54,7 @@ THRESHOLD = 0.4  # default: flag a pair when more than 40 % of one side's answer
 # student and lib) both write, say `np.where(z > 0, z, alpha * z)`, is not a reason to look.
 MIN_SHARED = 2 * NOISE
 LIB = "lib"  # what the CSV calls the reference
+DEF = ("def ", "async def ")
 
 
 @dataclass
@@ -62,13 +64,12 @@ class Answers:
     owner: str
     text: str = ""
     parts: list[tuple[str, str]] = field(default_factory=list)  # (name, code)
+    min_shared: int = 1  # fingerprints a part must share, besides half of its own, to be named
 
     def add(self, name: str, code: str, part: bool = True) -> None:
         self.text += f"# ---- {name}\n{code.rstrip()}\n\n"
         if part:
             self.parts.append((name, code))
-
-    min_shared: int = 1  # fingerprints a part must share, besides half of its own, to be named
 
     def shared_parts(self, shared: set) -> list[str]:
         """The parts that hold the match: at least half of a part's fingerprints, and at least
@@ -95,12 +96,9 @@ def answer_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
 
 def release_cells(release_dir: Path, notebooks: list[str]) -> dict[str, dict[str, str]]:
     """notebook -> grade_id -> the source of each code answer cell as released to students."""
-    out = {}
-    for name in notebooks:
-        path = release_dir / f"{name}.ipynb"
-        out[name] = ({gid: c.source for gid, c in answer_cells(nbformat.read(path, 4)).items()}
-                     if path.exists() else {})
-    return out
+    return {name: {gid: c.source
+                   for gid, c in answer_cells(nbformat.read(release_dir / f"{name}.ipynb", 4)).items()}
+            for name in notebooks}
 
 
 def submission_answers(student: str, folder: Path, released: dict[str, dict[str, str]]) -> Answers:
@@ -117,8 +115,9 @@ def submission_answers(student: str, folder: Path, released: dict[str, dict[str,
             continue
         for gid, cell in answer_cells(nb).items():
             released = stubs.get(gid, "")
-            if cell.source.strip() and cell.source.strip() != released.strip():
-                answers.add(f"{notebook}:{gid}" if several else gid, own_lines(cell.source, released))
+            own = own_lines(cell.source, released) if cell.source.strip() != released.strip() else ""
+            if any(line.strip() and not line.lstrip().startswith("#") for line in own.splitlines()):
+                answers.add(f"{notebook}:{gid}" if several else gid, own)
     return answers
 
 
@@ -127,15 +126,16 @@ def own_lines(source: str, released: str = "") -> str:
     ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` stubs): every student has those, so
     they say nothing about who wrote what, and once names are letters a signature followed by the
     usual first line (`z = np.asarray(z, dtype=float)`) is already a match of NOISE characters.
-    Every ``def`` line goes too: the task fixes the signatures, and a copier who renames a
-    parameter would otherwise keep lines that only one side of the pair has (lib's source loses
-    its ``def`` lines too, for the same reason).
+    Every ``def`` line becomes a comment (kept for the reader of the report, ignored by the
+    comparison): the task fixes the signatures, and a copier who renames a parameter would
+    otherwise keep lines that only one side of the pair has; lib's source is treated alike.
     (copydetect's own boilerplate option is not used: in 0.5.0 it assumes a file's fingerprints
     are unique, which they are not with a window of 1, and then also deletes fingerprints of code
     that occurs twice.)"""
-    given = {line.strip() for line in released.splitlines() if line.strip()}
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in given and not line.lstrip().startswith(("def ", "async def ")))
+    given = {line.strip() for line in released.splitlines()
+             if line.strip() and not line.lstrip().startswith(DEF)}
+    return "\n".join(re.sub(r"^(\s*)", r"\1# ", line) if line.lstrip().startswith(DEF) else line
+                     for line in source.splitlines() if line.strip() not in given)
 
 
 def lib_reference(package: Path) -> Answers:
@@ -158,7 +158,8 @@ def lib_reference(package: Path) -> Answers:
             for d in methods:
                 if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     qualified = f"{node.name}.{d.name}" if d is not node else d.name
-                    ref.parts.append((f"{name}:{qualified}", own_lines(ast.get_source_segment(source, d) or "")))
+                    code = own_lines(ast.get_source_segment(source, d) or "")
+                    ref.parts.append((f"{name}:{qualified}", code))
     return ref
 
 
@@ -219,7 +220,8 @@ def _detector_class():
     return Detector
 
 
-def detect(students: list[Answers], reference: Answers, work: Path, threshold: float):
+def detect(students: list[Answers], reference: Answers, work: Path,
+           threshold: float) -> tuple[object, list[Pair]]:
     """Run copydetect on the students' files (each against every other and the reference).
     Returns the detector (for its report) and the pairs above ``threshold``."""
     files = {}
@@ -302,7 +304,11 @@ def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | No
     if not folders:
         raise SystemExit(f"no submissions of {assignment!r} under {submitted}/<student>/{assignment}/: "
                          f"collect them first (make collect)")
-    released = release_cells(root / api.coursedir.release_directory / assignment, notebooks)
+    release = root / api.coursedir.release_directory / assignment
+    if not all((release / f"{name}.ipynb").exists() for name in notebooks):
+        raise SystemExit(f"no release of {assignment!r} in {release}: run `make release` first "
+                         f"(its answer cells are what every student starts from)")
+    released = release_cells(release, notebooks)
     everyone = [submission_answers(f.parent.name, f, released) for f in folders]
     students = [a for a in everyone if a.parts]
 

@@ -12,7 +12,6 @@ import csv
 import inspect
 import io
 import re
-import subprocess
 import sys
 from pathlib import Path
 
