@@ -16,8 +16,10 @@ the other's. Pairs where either fraction exceeds the threshold (a student agains
 student's fraction) are written to ``<out>/<ASSIGNMENT>.html`` (copydetect's report, the matched
 code side by side; self-contained, it loads nothing from the network) and
 ``<out>/<ASSIGNMENT>.csv`` (the pair, both fractions, the answer cells and lib functions
-involved), and printed. Similar code is a reason to read two submissions, not proof of anything:
-nothing here changes a grade.
+involved), and printed. The written answers (markdown ``solution`` cells) are compared the same
+way, as text (lower case, whitespace collapsed), pairwise only: ``<out>/<ASSIGNMENT>-written.html``
+and the rows of kind "written" in the CSV. Similar answers are a reason to read two submissions,
+not proof of anything: nothing here changes a grade.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import logging
 import re
 import sys
 import tempfile
+import textwrap
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,25 +39,49 @@ from functools import lru_cache
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from grading.course import api as course_api
 
 # copydetect's settings, in characters of *tokenized* code (a name is one letter, whitespace and
 # comments are gone): an answer cell here is a few short numpy lines, shorter than the programs
 # copydetect's defaults (25) are made for. A match must be NOISE characters long to count.
-# GUARANTEE = NOISE makes winnowing's window 1: every k-gram is a fingerprint. That costs nothing
-# on files this small and makes the report reproducible: with a larger window the fingerprints
-# kept depend on Python's hash(), which is salted anew in every process.
+# copydetect's guarantee threshold is set to the noise threshold, which makes winnowing's window 1:
+# every k-gram is a fingerprint. That costs nothing on files this small and makes the report
+# reproducible: with a larger window the fingerprints kept depend on Python's hash(), which is
+# salted anew in every process.
 # Measured on the four assignments (model answer vs the independent implementations of
 # tests/implementations): honest pairs share 10-23 %, a renamed copy over 90 %.
 NOISE = 20
-GUARANTEE = NOISE
+# Written answers are compared as plain text (no tokens): a match must be a run of NOISE_TEXT
+# characters, six or seven words ("the gradient of the loss with respect to" is 40). Longer runs
+# are beaten by changing a word every other line: a model answer with five words changed still
+# shares 74 % at 40, only 50 % at 60; an independently written answer to the same question
+# shares less than MIN_SHARED runs.
+NOISE_TEXT = 40
 THRESHOLD = 0.4  # default: flag a pair when more than 40 % of one side's answer code is shared
-# ... and at least this much code (tokens) is shared: one short idiom that two students (or a
-# student and lib) both write, say `np.where(z > 0, z, alpha * z)`, is not a reason to look.
-MIN_SHARED = 2 * NOISE
+# ... and at least two matches' worth is shared (MIN_SHARED x the noise threshold): one short
+# idiom that two students (or a student and lib) both write, `np.where(z > 0, z, alpha * z)`,
+# is not a reason to look.
+MIN_SHARED = 2
 LIB = "lib"  # what the CSV calls the reference
 DEF = ("def ", "async def ")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What is compared: the code answer cells (tokenized, and against lib too) or the written
+    answers (markdown cells, as text, pairwise only)."""
+    name: str
+    cell_type: str
+    noise: int  # copydetect's noise threshold (= guarantee threshold: window 1)
+    tokenize: bool
+    suffix: str  # of the per-student files, and of the HTML report's name after the assignment
+
+
+CODE = Kind("code", "code", NOISE, True, "")
+WRITTEN = Kind("written", "markdown", NOISE_TEXT, False, "-written")
+KINDS = (CODE, WRITTEN)
 
 
 @dataclass
@@ -62,48 +89,59 @@ class Answers:
     """The answer code of one submission (or lib's source), as the text of one Python file, and
     its named parts: the answer cells (lib: its functions and methods)."""
     owner: str
+    kind: Kind = CODE
     text: str = ""
     parts: list[tuple[str, str]] = field(default_factory=list)  # (name, code)
     min_shared: int = 1  # fingerprints a part must share, besides half of its own, to be named
 
     def add(self, name: str, code: str, part: bool = True) -> None:
-        self.text += f"# ---- {name}\n{code.rstrip()}\n\n"
+        self.text += f"{'#' if self.kind.tokenize else '=='} ---- {name}\n{code.rstrip()}\n\n"
         if part:
             self.parts.append((name, code))
 
     def shared_parts(self, shared: set) -> list[str]:
-        """The parts that hold the match: at least half of a part's fingerprints, and at least
-        ``min_shared`` of them, are among ``shared``."""
-        return [name for name, code in self.parts
-                if len(fingerprints(code) & shared) >= max(self.min_shared, len(fingerprints(code)) / 2)]
+        """The parts that hold the match: at least half of a part is covered by fingerprints
+        among ``shared`` (copydetect's measure of a file, applied to the part), and at least
+        ``min_shared`` of its fingerprints are."""
+        named = []
+        for name, code in self.parts:
+            prints = kgrams(code, self.kind)
+            hits = np.flatnonzero(np.isin(prints, np.fromiter(shared, dtype=np.int64, count=len(shared))))
+            covered = np.zeros(len(prints) + self.kind.noise - 1, dtype=bool)
+            for start in hits:
+                covered[start:start + self.kind.noise] = True
+            if len(hits) >= self.min_shared and covered.mean() >= 0.5:
+                named.append(name)
+        return named
 
 
 @lru_cache(maxsize=None)
-def fingerprints(code: str) -> frozenset:
-    """The fingerprints copydetect takes of ``code`` (window 1: the hashes of all its k-grams,
-    k = NOISE, of the tokenized code)."""
+def kgrams(code: str, kind: Kind) -> np.ndarray:
+    """The fingerprints copydetect takes of ``code``, in order (window 1: the hashes of all its
+    k-grams, k = the kind's noise threshold, of the tokenized code or of the text)."""
     from copydetect.utils import filter_code, hashed_kgrams
 
-    filtered, _ = filter_code(code, "part.py", "python")
-    return frozenset(hashed_kgrams(filtered, NOISE).tolist())
+    text = filter_code(code, "part.py", "python")[0] if kind.tokenize else code
+    return hashed_kgrams(text, kind.noise).astype(np.int64)
 
 
-def answer_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
-    """grade_id -> the code answer cells (nbgrader ``solution`` cells) of a notebook."""
+def answer_cells(nb: nbformat.NotebookNode, kind: Kind) -> dict[str, nbformat.NotebookNode]:
+    """grade_id -> the answer cells (nbgrader ``solution`` cells) of a notebook, of one kind."""
     return {c.metadata["nbgrader"].get("grade_id", str(i)): c for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+            if c.cell_type == kind.cell_type and c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def release_cells(release_dir: Path, notebooks: list[str]) -> dict[str, dict[str, str]]:
-    """notebook -> grade_id -> the source of each code answer cell as released to students."""
+def release_cells(release_dir: Path, notebooks: list[str], kind: Kind) -> dict[str, dict[str, str]]:
+    """notebook -> grade_id -> the source of each answer cell of ``kind`` as released to students."""
     return {name: {gid: c.source
-                   for gid, c in answer_cells(nbformat.read(release_dir / f"{name}.ipynb", 4)).items()}
+                   for gid, c in answer_cells(nbformat.read(release_dir / f"{name}.ipynb", 4), kind).items()}
             for name in notebooks}
 
 
-def submission_answers(student: str, folder: Path, released: dict[str, dict[str, str]]) -> Answers:
-    """The answer cells of one student's notebooks that differ from the release."""
-    answers = Answers(student)
+def submission_answers(student: str, folder: Path, released: dict[str, dict[str, str]],
+                       kind: Kind = CODE) -> Answers:
+    """The answer cells of one kind of one student's notebooks that differ from the release."""
+    answers = Answers(student, kind)
     several = len(released) > 1
     for notebook, stubs in released.items():
         path = folder / f"{notebook}.ipynb"
@@ -113,12 +151,29 @@ def submission_answers(student: str, folder: Path, released: dict[str, dict[str,
             nb = nbformat.read(path, as_version=4)
         except Exception:  # not a notebook (autograde reports it); nothing to compare
             continue
-        for gid, cell in answer_cells(nb).items():
+        for gid, cell in answer_cells(nb, kind).items():
             released = stubs.get(gid, "")
-            own = own_lines(cell.source, released) if cell.source.strip() != released.strip() else ""
-            if any(line.strip() and not line.lstrip().startswith("#") for line in own.splitlines()):
-                answers.add(f"{notebook}:{gid}" if several else gid, own)
+            if cell.source.strip() == released.strip():
+                continue
+            if kind.tokenize:
+                own = own_lines(cell.source, released)
+                if not any(line.strip() and not line.lstrip().startswith("#") for line in own.splitlines()):
+                    continue
+            else:
+                own = prose(cell.source, released)
+                if not own:
+                    continue
+            answers.add(f"{notebook}:{gid}" if several else gid, own)
     return answers
+
+
+def prose(source: str, released: str) -> str:
+    """A written answer as compared: without the release's lines (``YOUR ANSWER HERE``), in lower
+    case, every run of whitespace one space, wrapped at 80 columns for the report (the wrapping
+    adds no character: a line break replaces a space)."""
+    given = {line.strip() for line in released.splitlines() if line.strip()}
+    words = " ".join(line for line in source.splitlines() if line.strip() not in given).lower().split()
+    return textwrap.fill(" ".join(words), 80, break_long_words=False, break_on_hyphens=False)
 
 
 def own_lines(source: str, released: str = "") -> str:
@@ -173,6 +228,7 @@ def lib_package() -> Path:
 
 @dataclass
 class Pair:
+    kind: str  # "code" or "written"
     a: str
     b: str  # a student, or LIB
     similarity_a: float  # fraction of a's answer code found in b
@@ -182,7 +238,7 @@ class Pair:
     cells_b: list[str]
 
     def row(self) -> dict:
-        return {"student_a": self.a, "student_b": self.b,
+        return {"kind": self.kind, "student_a": self.a, "student_b": self.b,
                 "similarity_a": round(self.similarity_a, 3), "similarity_b": round(self.similarity_b, 3),
                 "shared_tokens": self.tokens,
                 "cells_a": " ".join(self.cells_a), "cells_b": " ".join(self.cells_b)}
@@ -220,24 +276,25 @@ def _detector_class():
     return Detector
 
 
-def detect(students: list[Answers], reference: Answers, work: Path,
+def detect(students: list[Answers], reference: Answers | None, work: Path,
            threshold: float) -> tuple[object, list[Pair]]:
-    """Run copydetect on the students' files (each against every other and the reference).
-    Returns the detector (for its report) and the pairs above ``threshold``."""
+    """Run copydetect on the students' files (each against every other and the reference, if
+    any). Returns the detector (for its report) and the pairs above ``threshold``."""
+    kind = students[0].kind
+    extension = ".py" if kind.tokenize else ".txt"
     files = {}
-    for answers, folder in [(s, "students") for s in students] + [(reference, "reference")]:
-        path = work / folder / f"{answers.owner}.py"
+    for answers, folder in [(s, "students") for s in students] + [(reference, "reference")] * bool(reference):
+        path = work / kind.name / folder / f"{answers.owner}{extension}"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(answers.text, encoding="utf-8")
         files[str(path)] = answers
     detector = _detector_class()(
-        noise_t=NOISE, guarantee_t=GUARANTEE, display_t=threshold, autoopen=False, silent=True,
-        truncate=True, force_language="python", out_file=str(work / "report.html"))
+        noise_t=kind.noise, guarantee_t=kind.noise, display_t=threshold, autoopen=False, silent=True,
+        truncate=True, disable_filtering=not kind.tokenize,
+        force_language="python" if kind.tokenize else None, out_file=str(work / "report.html"))
     detector.flagged = set()
-    *tests, lib_file = files
-    for path in tests:
-        detector.add_file(path, type="testref")
-    detector.add_file(lib_file, type="ref")
+    for path, answers in files.items():
+        detector.add_file(path, type="ref" if answers is reference else "testref")
     with quiet():
         detector.run()
 
@@ -249,11 +306,11 @@ def detect(students: list[Answers], reference: Answers, work: Path,
                 continue  # each pair of students once
             sim_a, sim_b = (float(x) for x in detector.similarity_matrix[i, j])
             tokens = int(detector.token_overlap_matrix[i, j])
-            if max(sim_a, sim_b if b is not reference else 0.0) <= threshold or tokens < MIN_SHARED:
+            if max(sim_a, sim_b if b is not reference else 0.0) <= threshold or tokens < MIN_SHARED * kind.noise:
                 continue
             detector.flagged.add(frozenset((test, ref)))
             shared = detector.file_data[test].hashes & detector.file_data[ref].hashes
-            pairs.append(Pair(a.owner, b.owner, sim_a, sim_b, tokens,
+            pairs.append(Pair(kind.name, a.owner, b.owner, sim_a, sim_b, tokens,
                               a.shared_parts(shared), b.shared_parts(shared)))
     pairs.sort(key=lambda p: (-max(p.similarity_a, p.similarity_b if p.b != LIB else 0), p.a, p.b))
     return detector, pairs
@@ -273,17 +330,34 @@ OFFLINE_STYLE = """<style>
 CDN_TAG = re.compile(r'<link[^>]*href="https?://[^"]*"[^>]*>|<script[^>]*src="https?://[^"]*"[^>]*></script>')
 
 
-def html_report(detector, work: Path, assignment: str, threshold: float) -> str:
+def html_report(detector, work: Path, assignment: str, kind: Kind, threshold: float) -> str:
     """copydetect's report, made to work offline, with the temporary paths shortened."""
     with quiet():
         html = detector.generate_html_report(output_mode="return")
     html = CDN_TAG.sub("", html).replace("</head>", OFFLINE_STYLE + "\n</head>", 1)
-    html = html.replace(f"{work}/", "").replace("<title>Copy Detection Report</title>",
-                                                f"<title>Similarity: {assignment}</title>")
-    note = (f"<p><b>{assignment}</b>: answer cells compared pairwise and with lib's source; pairs "
-            f"where more than {threshold:.0%} of one side is shared. No automatic penalty: similar "
-            f"code is a reason to read both submissions, not proof of copying.</p>")
+    html = html.replace(f"{work / kind.name}/", "").replace(
+        "<title>Copy Detection Report</title>", f"<title>Similarity: {assignment}, {kind.name}</title>")
+    compared = ("code answer cells compared pairwise and with lib's source" if kind.tokenize
+                else "written answers compared pairwise, as text")
+    note = (f"<p><b>{assignment}</b>: {compared}; the pairs where more than {threshold:.0%} of one "
+            f"side is shared. No automatic penalty: similar answers are a reason to read both "
+            f"submissions, not proof of copying.</p>")
     return html.replace('<h2>Overview</h2>', note + "\n  <h2>Overview</h2>", 1)
+
+
+def report(students: list[Answers], reference: Answers | None, path: Path, assignment: str,
+           threshold: float) -> list[Pair]:
+    """The flagged pairs of one kind of answers, and their HTML report written to ``path``."""
+    if not students:
+        path.write_text(f"<!DOCTYPE html><html><body><p>{assignment}: no submission has an answer "
+                        f"of this kind filled in; nothing to compare.</p></body></html>")
+        return []
+    with tempfile.TemporaryDirectory(prefix="similarity-") as tmp:
+        work = Path(tmp)
+        detector, pairs = detect(students, reference, work, threshold)
+        path.write_text(html_report(detector, work, assignment, students[0].kind, threshold),
+                        encoding="utf-8")
+    return pairs
 
 
 def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | None = None,
@@ -308,29 +382,27 @@ def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | No
     if not all((release / f"{name}.ipynb").exists() for name in notebooks):
         raise SystemExit(f"no release of {assignment!r} in {release}: run `make release` first "
                          f"(its answer cells are what every student starts from)")
-    released = release_cells(release, notebooks)
-    everyone = [submission_answers(f.parent.name, f, released) for f in folders]
-    students = [a for a in everyone if a.parts]
 
     out_dir = Path(out_dir) if out_dir is not None else root / "similarity"
     out_dir.mkdir(parents=True, exist_ok=True)
-    html_path, csv_path = out_dir / f"{assignment}.html", out_dir / f"{assignment}.csv"
+    csv_path = out_dir / f"{assignment}.csv"
     pairs: list[Pair] = []
-    with tempfile.TemporaryDirectory(prefix="similarity-") as tmp:
-        work = Path(tmp)
-        if students:
-            detector, pairs = detect(students, lib_reference(lib_package()), work, threshold)
-            html_path.write_text(html_report(detector, work, assignment, threshold), encoding="utf-8")
-        else:
-            html_path.write_text(f"<!DOCTYPE html><html><body><p>{assignment}: no submission has "
-                                 f"an answer cell filled in; nothing to compare.</p></body></html>")
+    answered: set[str] = set()
+    for kind in KINDS:
+        released = release_cells(release, notebooks, kind)
+        students = [a for f in folders if (a := submission_answers(f.parent.name, f, released, kind)).parts]
+        answered |= {a.owner for a in students}
+        reference = lib_reference(lib_package()) if kind is CODE and students else None
+        html_path = out_dir / f"{assignment}{kind.suffix}.html"
+        pairs += report(students, reference, html_path, assignment, threshold)
     with csv_path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(Pair("", "", 0, 0, 0, [], []).row()))
+        writer = csv.DictWriter(f, fieldnames=list(Pair("", "", "", 0, 0, 0, [], []).row()))
         writer.writeheader()
         writer.writerows(p.row() for p in pairs)
-    print_table(pairs, assignment, len(folders), len(folders) - len(students), threshold, out)
-    print(f"written: {html_path} and {csv_path}", file=out)
-    print("no automatic penalty: read the report (the matched code side by side) before "
+    print_table(pairs, assignment, len(folders), len(folders) - len(answered), threshold, out)
+    htmls = " and ".join(str(out_dir / f"{assignment}{k.suffix}.html") for k in KINDS)
+    print(f"written: {htmls}, {csv_path}", file=out)
+    print("no automatic penalty: read the report (the matched answers side by side) before "
           "concluding anything", file=out)
     return pairs
 
@@ -338,16 +410,18 @@ def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | No
 def print_table(pairs: list[Pair], assignment: str, submissions: int, blank: int, threshold: float,
                 out) -> None:
     blank_note = f" ({blank} with no answer filled in)" if blank else ""
-    print(f"{assignment}: {submissions} submissions{blank_note}, every pair and each against lib; "
-          f"{len(pairs)} above {threshold:.0%} shared", file=out)
+    print(f"{assignment}: {submissions} submissions{blank_note}; code answers compared pairwise and "
+          f"against lib, written answers pairwise; {len(pairs)} pairs above {threshold:.0%} shared",
+          file=out)
     if not pairs:
         return
     width = max(len(p.a) for p in pairs) + max(len(p.b) for p in pairs) + 3
-    print(f"{'pair':<{width}} {'a in b':>6} {'b in a':>6}  cells", file=out)
+    print(f"{'kind':<7} {'pair':<{width}} {'a in b':>6} {'b in a':>6}  cells", file=out)
     for p in pairs:
         b_in_a = "" if p.b == LIB else f"{p.similarity_b:.0%}"
         cells = ", ".join(p.cells_a) + (f"  ~  {', '.join(p.cells_b)}" if p.cells_b else "")
-        print(f"{p.a + ' ~ ' + p.b:<{width}} {p.similarity_a:>6.0%} {b_in_a:>6}  {cells}", file=out)
+        print(f"{p.kind:<7} {p.a + ' ~ ' + p.b:<{width}} {p.similarity_a:>6.0%} {b_in_a:>6}  {cells}",
+              file=out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,8 @@ In a private copy of the course (test_grading's ``course``): alice hands in the 
 bob an implementation written independently of them (tests/implementations); carol hands in bob's
 code with every variable renamed and new comments; dave pastes lib's own functions (as the book
 shows them); erin and frank hand in the blank release, grace and henry half of it (in two cells the
-first function their own way, the second left as released).
+first function their own way, the second left as released). Written answers: alice's are the
+model answers, bob writes his own on dead ReLUs, ivan hands in alice's with a few words changed.
 """
 from __future__ import annotations
 
@@ -48,6 +49,24 @@ HALF_DONE = {  # answer cell -> the first of its two functions, written by each 
     },
 }
 
+BOBS_DEAD_RELU = """\
+A dead ReLU neuron outputs zero for every example we feed it, because its weighted input never gets
+above zero. Since the slope of ReLU on the negative side is exactly 0, backpropagation hands this
+neuron a zero gradient on every step; its weights and bias are frozen and it cannot recover by
+itself. Causes: a step size that is too big can throw the bias far negative in one update, and bad
+initial weights can do the same. To avoid it, lower the learning rate, initialise carefully (He
+initialisation, small positive bias) or use Leaky ReLU / ELU, which keep a small slope for
+negative inputs so the neuron still learns."""
+REWORDED = {"typically": "usually", "forever": "for good", "How it happens:": "Why:",
+            "Prevention / recovery:": "Fixes:", "large": "big"}
+
+
+def reworded(text: str) -> str:
+    """``text`` with a few words changed, as a student hiding a copy might."""
+    for old, new in REWORDED.items():
+        text = text.replace(old, new)
+    return text
+
 
 def disguised(code: str) -> str:
     """``code`` with every local name renamed and its comments replaced by others."""
@@ -61,7 +80,7 @@ def report(course):
     """The class handed in, and the report run once: (flagged pairs, printed table, out folder)."""
     subs = Submissions(course, ASSIGNMENT)
     subs.hand_in("alice", subs.notebook())
-    subs.hand_in("bob", subs.notebook(ALTERNATIVE, fill=False))
+    subs.hand_in("bob", subs.notebook({**ALTERNATIVE, "dead-relu-answer": BOBS_DEAD_RELU}, fill=False))
     subs.hand_in("carol", subs.notebook({k: disguised(v) for k, v in ALTERNATIVE.items()}, fill=False))
     subs.hand_in("dave", subs.notebook(
         {cell: "\n\n".join(inspect.getsource(f) for f in fs) for cell, fs in LIB_PASTE.items()}, fill=False))
@@ -73,13 +92,14 @@ def report(course):
         subs.hand_in(student, subs.notebook(
             {cell: code + released[cell][released[cell].index("\n\n\ndef "):] for cell, code in own.items()},
             fill=False))
+    subs.hand_in("ivan", subs.notebook({"dead-relu-answer": reworded(subs.answers["dead-relu-answer"])}, fill=False))
     printed = io.StringIO()
     pairs = similarity(ASSIGNMENT, course_dir=course, out=printed)
     return pairs, printed.getvalue(), course / "similarity"
 
 
-def student_pairs(pairs) -> set[frozenset]:
-    return {frozenset((p.a, p.b)) for p in pairs if p.b != LIB}
+def student_pairs(pairs, kind: str = "code") -> set[frozenset]:
+    return {frozenset((p.a, p.b)) for p in pairs if p.b != LIB and p.kind == kind}
 
 
 def test_the_disguised_copy_shares_no_line_with_the_original():
@@ -99,7 +119,7 @@ def test_a_copy_with_renamed_variables_and_new_comments_is_flagged_for_exactly_t
     pair = next(p for p in pairs if {p.a, p.b} == {"bob", "carol"})
     assert min(pair.similarity_a, pair.similarity_b) > 0.8
     assert set(pair.cells_a) == set(pair.cells_b) == set(ALTERNATIVE)  # every task copied
-    assert re.search(r"^bob ~ carol\s+\d+%\s+\d+%", printed, re.M), printed
+    assert re.search(r"^code\s+bob ~ carol\s+\d+%\s+\d+%", printed, re.M), printed
 
 
 def test_code_pasted_from_lib_is_flagged_against_lib(report):
@@ -109,30 +129,48 @@ def test_code_pasted_from_lib_is_flagged_against_lib(report):
     assert dave[0].similarity_a > 0.8
     assert set(dave[0].cells_a) == set(LIB_PASTE)
     assert "lib/activations.py:softmax_jacobian" in dave[0].cells_b
-    assert re.search(r"^dave ~ lib\s+\d+%", printed, re.M), printed
+    assert re.search(r"^code\s+dave ~ lib\s+\d+%", printed, re.M), printed
 
 
 def test_blank_and_half_done_submissions_are_not_flagged_for_the_stubs_they_share(report):
     pairs, printed, _ = report
     assert not any({"erin", "frank", "grace", "henry"} & {p.a, p.b} for p in pairs)
-    assert "8 submissions (2 with no answer filled in)" in printed
+    assert "9 submissions (2 with no answer filled in)" in printed
+
+
+def test_a_written_answer_copied_with_a_few_words_changed_is_flagged_for_exactly_that_pair(report):
+    pairs, printed, _ = report
+    assert student_pairs(pairs, "written") == {frozenset(("alice", "ivan"))}
+    pair = next(p for p in pairs if p.kind == "written")
+    assert pair.cells_a == pair.cells_b == ["dead-relu-answer"]
+    assert re.search(r"^written\s+alice ~ ivan\s+\d+%\s+\d+%", printed, re.M), printed
+
+
+def test_independently_written_prose_on_the_same_question_is_not_flagged(report):
+    pairs, _, _ = report
+    assert frozenset(("alice", "bob")) not in student_pairs(pairs, "written")
 
 
 def test_the_html_and_csv_name_the_flagged_pairs_and_say_there_is_no_penalty(report):
     pairs, printed, out = report
     with (out / f"{ASSIGNMENT}.csv").open() as f:
         rows = list(csv.DictReader(f))
-    assert {(r["student_a"], r["student_b"]) for r in rows} == {(p.a, p.b) for p in pairs}
-    assert {("bob", "carol"), ("dave", "lib")} <= {(r["student_a"], r["student_b"]) for r in rows}
+    assert {(r["kind"], r["student_a"], r["student_b"]) for r in rows} == {(p.kind, p.a, p.b) for p in pairs}
+    assert {("code", "bob", "carol"), ("code", "dave", "lib"), ("written", "alice", "ivan")} <= \
+        {(r["kind"], r["student_a"], r["student_b"]) for r in rows}
     html = (out / f"{ASSIGNMENT}.html").read_text()
     for name in ("students/bob.py", "students/carol.py", "students/dave.py", "reference/lib.py"):
         assert name in html
     assert "students/erin.py" not in html.split("<h2>Matched Code</h2>")[1]
+    written = (out / f"{ASSIGNMENT}-written.html").read_text().split("<h2>Matched Code</h2>")[1]
+    assert "students/alice.txt" in written and "students/ivan.txt" in written
+    assert "students/bob.txt" not in written
     assert "no automatic penalty" in printed
 
 
-def test_the_html_report_loads_nothing_from_the_network(report):
-    html = (report[2] / f"{ASSIGNMENT}.html").read_text()
+@pytest.mark.parametrize("name", [f"{ASSIGNMENT}.html", f"{ASSIGNMENT}-written.html"])
+def test_the_html_reports_load_nothing_from_the_network(report, name):
+    html = (report[2] / name).read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "the report must work offline"
     assert "<style>" in html
 
