@@ -103,10 +103,10 @@ class Answers:
         """The parts that hold the match: at least half of a part is covered by fingerprints
         among ``shared`` (copydetect's measure of a file, applied to the part), and at least
         ``min_shared`` of its fingerprints are."""
-        named = []
+        named, shared = [], np.fromiter(shared, dtype=np.int64, count=len(shared))
         for name, code in self.parts:
             prints = kgrams(code, self.kind)
-            hits = np.flatnonzero(np.isin(prints, np.fromiter(shared, dtype=np.int64, count=len(shared))))
+            hits = np.flatnonzero(np.isin(prints, shared))
             covered = np.zeros(len(prints) + self.kind.noise - 1, dtype=bool)
             for start in hits:
                 covered[start:start + self.kind.noise] = True
@@ -208,12 +208,13 @@ def lib_reference(package: Path) -> Answers:
             tree = ast.parse(source)
         except SyntaxError:
             continue
+        lines = source.splitlines()
         for node in tree.body:
             methods = node.body if isinstance(node, ast.ClassDef) else [node]
             for d in methods:
                 if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     qualified = f"{node.name}.{d.name}" if d is not node else d.name
-                    code = own_lines(ast.get_source_segment(source, d) or "")
+                    code = own_lines("\n".join(lines[d.lineno - 1:d.end_lineno]))
                     ref.parts.append((f"{name}:{qualified}", code))
     return ref
 
