@@ -175,6 +175,15 @@ def test_the_html_reports_load_nothing_from_the_network(report, name):
     assert "<style>" in html
 
 
+def test_the_command_writes_where_asked_and_prints_the_table(report, course, tmp_path):
+    result = run([sys.executable, "-m", "grading.similarity", ASSIGNMENT, "--threshold", "0.9",
+                  "--out", str(tmp_path)], course, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^code\s+bob ~ carol\s+100%\s+100%", result.stdout, re.M), result.stdout
+    assert "above 90% shared" in result.stdout and "no automatic penalty" in result.stdout
+    assert {p.name for p in tmp_path.iterdir()} == {f"{ASSIGNMENT}.html", f"{ASSIGNMENT}-written.html", f"{ASSIGNMENT}.csv"}
+
+
 @pytest.mark.parametrize("args, message", [
     (["no-such-assignment"], r"unknown assignment 'no-such-assignment': the assignments are activations, "),
     (["losses"], r"no submissions of 'losses' under .*submitted/<student>/losses/"),
