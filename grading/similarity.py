@@ -326,7 +326,7 @@ OFFLINE_STYLE = """<style>
   .row, .d-flex { display: flex; gap: 1em; flex-wrap: wrap; } .col, .col3 { flex: 1; }
   .collapse { display: block; } button[data-bs-toggle] { display: none; }
   table { border-collapse: collapse; width: 100%; } td { border-top: 1px solid #ccc; padding: .5em; }
-  pre { background: #f8f8f8; padding: .5em; overflow-x: auto; } img { max-width: 100%; }
+  pre { background: #f8f8f8; padding: .5em; white-space: pre-wrap; } img { max-width: 100%; }
 </style>"""
 CDN_TAG = re.compile(r'<link[^>]*href="https?://[^"]*"[^>]*>|<script[^>]*src="https?://[^"]*"[^>]*></script>')
 
@@ -336,7 +336,7 @@ def html_report(detector, work: Path, assignment: str, kind: Kind, threshold: fl
     with quiet():
         html = detector.generate_html_report(output_mode="return")
     html = CDN_TAG.sub("", html).replace("</head>", OFFLINE_STYLE + "\n</head>", 1)
-    html = html.replace(f"{work / kind.name}/", "").replace(
+    html = html.replace(f"{work / kind.name}/", "").replace(f"{work}/", "").replace(
         "<title>Copy Detection Report</title>", f"<title>Similarity: {assignment}, {kind.name}</title>")
     compared = ("code answer cells compared pairwise and with lib's source" if kind.tokenize
                 else "written answers compared pairwise, as text")
