@@ -51,7 +51,8 @@ from grading.course import api as course_api
 # reproducible: with a larger window the fingerprints kept depend on Python's hash(), which is
 # salted anew in every process.
 # Measured on the four assignments (model answer vs the independent implementations of
-# tests/implementations): honest pairs share 10-23 %, a renamed copy over 90 %.
+# tests/implementations): honest pairs share 10-23 %, a copy with every name renamed and new
+# comments 100 %, the model answers and lib (which they resemble) 10-29 %.
 NOISE = 20
 # Written answers are compared as plain text (no tokens): a match must be a run of NOISE_TEXT
 # characters, six or seven words ("the gradient of the loss with respect to" is 40). Longer runs
@@ -76,7 +77,7 @@ class Kind:
     cell_type: str
     noise: int  # copydetect's noise threshold (= guarantee threshold: window 1)
     tokenize: bool
-    suffix: str  # of the per-student files, and of the HTML report's name after the assignment
+    suffix: str  # of the HTML report's name, after the assignment's
 
 
 CODE = Kind("code", "code", NOISE, True, "")
@@ -86,13 +87,13 @@ KINDS = (CODE, WRITTEN)
 
 @dataclass
 class Answers:
-    """The answer code of one submission (or lib's source), as the text of one Python file, and
-    its named parts: the answer cells (lib: its functions and methods)."""
+    """The answers of one kind of one submission (or lib's source), as the text of one file for
+    copydetect, and its named parts: the answer cells (lib: its functions and methods)."""
     owner: str
     kind: Kind = CODE
     text: str = ""
     parts: list[tuple[str, str]] = field(default_factory=list)  # (name, code)
-    min_shared: int = 1  # fingerprints a part must share, besides half of its own, to be named
+    min_shared: int = 1  # fingerprints a part must share, besides half its length, to be named
 
     def add(self, name: str, code: str, part: bool = True) -> None:
         self.text += f"{'#' if self.kind.tokenize else '=='} ---- {name}\n{code.rstrip()}\n\n"
@@ -234,15 +235,18 @@ class Pair:
     b: str  # a student, or LIB
     similarity_a: float  # fraction of a's answer code found in b
     similarity_b: float  # fraction of b's code found in a (tiny for lib: it is long)
-    tokens: int  # length of the shared code, in tokens
-    cells_a: list[str]
+    shared: int  # length of what is shared: tokens of code, characters of text
+    cells_a: list[str]  # the answer cells the match is made of (lib: its functions)
     cells_b: list[str]
 
     def row(self) -> dict:
-        return {"kind": self.kind, "student_a": self.a, "student_b": self.b,
-                "similarity_a": round(self.similarity_a, 3), "similarity_b": round(self.similarity_b, 3),
-                "shared_tokens": self.tokens,
-                "cells_a": " ".join(self.cells_a), "cells_b": " ".join(self.cells_b)}
+        return dict(zip(COLUMNS, (self.kind, self.a, self.b, round(self.similarity_a, 3),
+                                  round(self.similarity_b, 3), self.shared,
+                                  " ".join(self.cells_a), " ".join(self.cells_b))))
+
+
+COLUMNS = ("kind", "student_a", "student_b", "similarity_a", "similarity_b", "shared",
+           "cells_a", "cells_b")
 
 
 @contextmanager
@@ -268,7 +272,7 @@ def _detector_class():
 
     class Detector(CopyDetector):
         """copydetect's detector whose report shows exactly the pairs flagged here (copydetect's
-        own cut is the similarity alone; ours also asks for MIN_SHARED tokens)."""
+        own cut is the similarity alone; ours also asks for MIN_SHARED matches' length)."""
         flagged: set
 
         def get_copied_code_list(self):
@@ -306,12 +310,13 @@ def detect(students: list[Answers], reference: Answers | None, work: Path,
             if a is b or (b is not reference and a.owner > b.owner):
                 continue  # each pair of students once
             sim_a, sim_b = (float(x) for x in detector.similarity_matrix[i, j])
-            tokens = int(detector.token_overlap_matrix[i, j])
-            if max(sim_a, sim_b if b is not reference else 0.0) <= threshold or tokens < MIN_SHARED * kind.noise:
+            length = int(detector.token_overlap_matrix[i, j])
+            above = max(sim_a, sim_b if b is not reference else 0.0) > threshold
+            if not above or length < MIN_SHARED * kind.noise:
                 continue
             detector.flagged.add(frozenset((test, ref)))
             shared = detector.file_data[test].hashes & detector.file_data[ref].hashes
-            pairs.append(Pair(kind.name, a.owner, b.owner, sim_a, sim_b, tokens,
+            pairs.append(Pair(kind.name, a.owner, b.owner, sim_a, sim_b, length,
                               a.shared_parts(shared), b.shared_parts(shared)))
     pairs.sort(key=lambda p: (-max(p.similarity_a, p.similarity_b if p.b != LIB else 0), p.a, p.b))
     return detector, pairs
@@ -397,7 +402,7 @@ def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | No
         html_path = out_dir / f"{assignment}{kind.suffix}.html"
         pairs += report(students, reference, html_path, assignment, threshold)
     with csv_path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(Pair("", "", "", 0, 0, 0, [], []).row()))
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(p.row() for p in pairs)
     print_table(pairs, assignment, len(folders), len(folders) - len(answered), threshold, out)
@@ -410,7 +415,7 @@ def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | No
 
 def print_table(pairs: list[Pair], assignment: str, submissions: int, blank: int, threshold: float,
                 out) -> None:
-    blank_note = f" ({blank} with no answer filled in)" if blank else ""
+    blank_note = f" ({blank} with no answer filled in, or unreadable)" if blank else ""
     print(f"{assignment}: {submissions} submissions{blank_note}; code answers compared pairwise and "
           f"against lib, written answers pairwise; {len(pairs)} pairs above {threshold:.0%} shared",
           file=out)
