@@ -47,7 +47,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 NBGRADER    := $(BIN)/nbgrader
 # nbgrader runs alembic (its database migrations) by name: the venv must come first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
-.PHONY: release student collect zip-collect autograde formgrader feedback grades summary lab need-assignment
+.PHONY: release student collect zip-collect autograde formgrader feedback grades summary similarity lab need-assignment
 # nbgrader's commands go on with nbgrader's defaults when nbgrader_config.py fails to load (an
 # import error, a typo): no sandbox, hidden tests in the feedback. This makes them stop instead.
 release collect autograde formgrader feedback grades summary similarity student: \
@@ -96,6 +96,10 @@ grades: $(STAMP)
 ## Per-question mean, spread and zeros: summary/<assignment>-questions.csv and .png.
 summary: $(STAMP) need-assignment
 	$(BIN)/python -m grading.summary $(ASSIGNMENT)
+
+## Integrity report: answer cells compared pairwise and with lib (no penalty): similarity/<assignment>.html and .csv
+similarity: $(STAMP) need-assignment
+	$(BIN)/python -m grading.similarity $(ASSIGNMENT) $(if $(THRESHOLD),--threshold $(THRESHOLD))
 
 # ---------------------------------------------------------------------------------------------
 # Students.
