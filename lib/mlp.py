@@ -41,7 +41,6 @@ Conventions of this module:
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,9 +51,10 @@ from lib import losses as _losses
 from lib._checks import (
     as_finite_float64,
     as_generator,
+    as_positive,
     check_dropout_rate,
+    check_integer,
     check_ndim,
-    check_positive,
     check_probabilities,
 )
 from lib.optim import minibatches
@@ -180,19 +180,16 @@ class MLP:
             raise ValueError(
                 f"sizes must list at least an input and an output size, got {list(sizes)!r}"
             )
-        for i, n in enumerate(sizes):
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise ValueError(f"sizes[{i}] must be a positive integer, got {n!r}")
+        sizes = [check_integer(n, f"sizes[{i}]", minimum=1) for i, n in enumerate(sizes)]
         rng = as_generator(rng)
         if isinstance(init, str):
             if init not in INITS:
                 raise ValueError(f"init must be one of {INITS} or a positive number, got {init!r}")
-        elif isinstance(init, bool) or not isinstance(init, numbers.Real):
-            raise TypeError(f"init must be one of {INITS} or a positive number, got {init!r}")
         else:
-            check_positive(init, "init")
-            if not np.isfinite(init):
-                raise ValueError(f"init must be finite, got {init!r}")
+            try:
+                init = as_positive(init, "init")
+            except TypeError:
+                raise TypeError(f"init must be one of {INITS} or a positive number, got {init!r}") from None
         weights, biases = [], []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             if init == "xavier":
@@ -379,8 +376,7 @@ class MLP:
         Raises ``ValueError`` if the optimizer does not hold this network's parameters.
         """
         loss = _check_loss(loss)
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+        epochs = check_integer(epochs, "epochs", minimum=1)
         params = self.parameters()
         held = getattr(optimizer, "params", None)
         if held is None or len(held) != len(params) or any(p is not q for p, q in zip(held, params)):

@@ -48,7 +48,6 @@ Conventions of this module:
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Mapping
@@ -60,8 +59,9 @@ from lib import losses as _losses
 from lib._checks import (
     as_float_array,
     as_generator,
-    check_finite,
     check_binary,
+    check_finite,
+    check_integer,
     check_ndim,
     check_positive,
     check_probabilities,
@@ -89,12 +89,6 @@ class ForwardCache:
     a1: np.ndarray
     z2: np.ndarray
     y_hat: np.ndarray
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _param(value, name: str) -> np.ndarray:
@@ -195,7 +189,7 @@ class TwoLayerNet:
         an int seed, or ``None`` (fresh entropy). W1 is drawn before W2.
         """
         n_in, n_hidden, n_out = (
-            _positive_int(v, n) for v, n in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out"))
+            check_integer(v, n, minimum=1) for v, n in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out"))
         )
         if scale is not None:
             check_positive(scale, "scale")
@@ -368,9 +362,9 @@ class TwoLayerNet:
         """
         from lib.optim import minibatches
 
-        epochs = _positive_int(epochs, "epochs")
+        epochs = check_integer(epochs, "epochs", minimum=1)
         if batch_size is not None:
-            batch_size = _positive_int(batch_size, "batch_size")
+            batch_size = check_integer(batch_size, "batch_size", minimum=1)
         held = getattr(optimizer, "params", None)
         params = self.parameters()
         if held is None or len(held) != len(params) or any(p is not q for p, q in zip(held, params)):

@@ -4,7 +4,6 @@ The conventions every loss follows are stated once, in ``lib.losses``.
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence, Union
 
 import numpy as np
@@ -39,19 +38,6 @@ def _broadcast_pair(**named) -> list[np.ndarray]:
     arrays = _arrays(**named)
     broadcast_shapes(**dict(zip(named, arrays)))
     return arrays
-
-
-def _real(value, name: str) -> float:
-    """A finite real scalar hyper-parameter as a Python float (which does not promote float32)."""
-    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(out):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return out
 
 
 def _check_class_axis(x: np.ndarray, name: str) -> int:

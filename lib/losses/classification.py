@@ -6,9 +6,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import broadcast_shapes, check_in_range, check_nonnegative, check_probabilities, check_same_shape, reduce, reduce_grad
+from lib._checks import (
+    as_real,
+    broadcast_shapes,
+    check_in_range,
+    check_nonnegative,
+    check_probabilities,
+    check_same_shape,
+    reduce,
+    reduce_grad,
+)
 from lib.activations import log_softmax, sigmoid, softmax, softplus
-from lib.losses._common import ArrayLike, PROB_EPS, _arrays, _broadcast_pair, _check_class_axis, _check_targets01, _clip_prob, _elementwise_grad, _labels_for, _one_hot, _real
+from lib.losses._common import (
+    ArrayLike,
+    PROB_EPS,
+    _arrays,
+    _broadcast_pair,
+    _check_class_axis,
+    _check_targets01,
+    _clip_prob,
+    _elementwise_grad,
+    _labels_for,
+    _one_hot,
+)
 
 __all__ = ["bce", "bce_grad", "bce_with_logits", "bce_with_logits_grad", "weighted_bce", "weighted_bce_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad", "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "smooth_labels", "cross_entropy", "cross_entropy_grad", "nll", "nll_grad", "multilabel_bce", "multilabel_bce_grad", "multilabel_bce_with_logits", "kl_divergence", "kl_divergence_grad", "js_divergence", "focal", "focal_grad", "generalized_cross_entropy", "generalized_cross_entropy_grad", "softmax_focal"]
 
@@ -87,7 +107,7 @@ def bce_with_logits_grad(
 
 
 def _class_weights(w_pos, w_neg) -> tuple[float, float]:
-    w_pos, w_neg = _real(w_pos, "w_pos"), _real(w_neg, "w_neg")
+    w_pos, w_neg = as_real(w_pos, "w_pos"), as_real(w_neg, "w_neg")
     check_nonnegative(w_pos, "w_pos")
     check_nonnegative(w_neg, "w_neg")
     return w_pos, w_neg
@@ -200,7 +220,7 @@ def smooth_labels(onehot: ArrayLike, eps: float) -> np.ndarray:
     (onehot,) = _arrays(onehot=onehot)
     n_classes = _check_class_axis(onehot, "onehot")
     check_probabilities(onehot, "onehot")
-    eps = _real(eps, "eps")
+    eps = as_real(eps, "eps")
     check_in_range(eps, "eps", 0.0, 1.0, high_open=True)
     return (1 - eps) * onehot + eps / n_classes
 
@@ -209,7 +229,7 @@ def _logits_labels(logits, labels, label_smoothing):
     (logits,) = _arrays(logits=logits)
     _check_class_axis(logits, "logits")
     labels = _labels_for(labels, logits)
-    eps = _real(label_smoothing, "label_smoothing")
+    eps = as_real(label_smoothing, "label_smoothing")
     check_in_range(eps, "label_smoothing", 0.0, 1.0, high_open=True)
     n_classes = logits.shape[-1]
     target = (1 - eps) * _one_hot(labels, n_classes, logits.dtype) + eps / n_classes
@@ -354,12 +374,12 @@ def js_divergence(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.nda
 
 def _focal_parts(p, y, gamma, alpha):
     p, y = _prob_pair(p, y)
-    gamma = _real(gamma, "gamma")
+    gamma = as_real(gamma, "gamma")
     check_nonnegative(gamma, "gamma")
     if alpha is None:
         alpha_t = 1
     else:
-        alpha = _real(alpha, "alpha")
+        alpha = as_real(alpha, "alpha")
         check_in_range(alpha, "alpha", 0.0, 1.0)
         alpha_t = alpha * y + (1 - alpha) * (1 - y)
     pc = _clip_prob(p)
@@ -410,7 +430,7 @@ def _gce_parts(logits, labels, q):
     (logits,) = _arrays(logits=logits)
     _check_class_axis(logits, "logits")
     labels = _labels_for(labels, logits)
-    q = _real(q, "q")
+    q = as_real(q, "q")
     check_in_range(q, "q", 0.0, 1.0)
     if q == 0:
         raise ValueError("q must be in (0, 1], got 0.0; q -> 0 is cross_entropy: call that instead")
@@ -475,7 +495,7 @@ def softmax_focal(
     (logits,) = _arrays(logits=logits)
     n_classes = _check_class_axis(logits, "logits")
     labels = _labels_for(labels, logits)
-    gamma = _real(gamma, "gamma")
+    gamma = as_real(gamma, "gamma")
     check_nonnegative(gamma, "gamma")
     alpha_t = 1
     if alpha is not None:

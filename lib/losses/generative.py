@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import broadcast_shapes, check_ndim, check_nonnegative, check_probabilities, check_same_shape, reduce
-from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis, _clip_prob, _real
+from lib._checks import (
+    as_real,
+    broadcast_shapes,
+    check_ndim,
+    check_nonnegative,
+    check_probabilities,
+    check_same_shape,
+    reduce,
+)
+from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis, _clip_prob
 from lib.losses.classification import _distribution_pair, bce
 
 __all__ = ["gan_discriminator", "gan_generator", "wasserstein_critic", "wasserstein_generator", "wasserstein_1d", "gradient_penalty", "vae_kl", "vae_loss", "diffusion_loss"]
@@ -112,7 +120,7 @@ def gradient_penalty(critic_grads: ArrayLike, lam: float = 10.0, reduction: str 
     (g,) = _arrays(critic_grads=critic_grads)
     if g.ndim < 1 or g.shape[0] < 1:
         raise ValueError(f"critic_grads must have shape (N, ...) with N >= 1; got {g.shape}")
-    lam = _real(lam, "lam")
+    lam = as_real(lam, "lam")
     check_nonnegative(lam, "lam")
     norms = np.sqrt((g.reshape(g.shape[0], -1) ** 2).sum(axis=1))
     return reduce(lam * (norms - 1) ** 2, reduction)
@@ -174,7 +182,7 @@ def vae_loss(
             f"x must have shape {batch} + feature shape (its samples matching mu of shape "
             f"{mu.shape}); got {x.shape}"
         )
-    beta = _real(beta, "beta")
+    beta = as_real(beta, "beta")
     check_nonnegative(beta, "beta")
     if recon == "mse":
         per_entry = (x_recon - x) ** 2

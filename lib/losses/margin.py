@@ -6,17 +6,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import broadcast_shapes, check_binary, check_finite, check_in_range, check_ndim, check_nonnegative, check_positive, check_probabilities, check_same_shape, reduce, reduce_grad
-from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis, _check_targets01, _elementwise_grad, _labels_for, _real, _sum_to_shape
+from lib._checks import (
+    as_nonnegative,
+    as_real,
+    broadcast_shapes,
+    check_binary,
+    check_finite,
+    check_in_range,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    check_probabilities,
+    check_same_shape,
+    reduce,
+    reduce_grad,
+)
+from lib.losses._common import (
+    ArrayLike,
+    _arrays,
+    _broadcast_pair,
+    _check_class_axis,
+    _check_targets01,
+    _elementwise_grad,
+    _labels_for,
+    _sum_to_shape,
+)
 from lib.losses.classification import cross_entropy
 
 __all__ = ["hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive", "triplet", "info_nce", "cosine_embedding", "dice", "jaccard", "box_iou_loss", "box_iou_loss_grad"]
-
-
-def _margin(margin, name: str = "margin") -> float:
-    margin = _real(margin, name)
-    check_nonnegative(margin, name)
-    return margin
 
 
 def _scores_signs(scores, y):
@@ -45,7 +62,7 @@ def _hinge_margins(scores, labels, margin):
     (scores,) = _arrays(scores=scores)
     _check_class_axis(scores, "scores")
     labels = _labels_for(labels, scores)
-    margin = _margin(margin)
+    margin = as_nonnegative(margin, "margin")
     is_true = labels[..., None] == np.arange(scores.shape[-1])
     true_score = np.take_along_axis(scores, labels[..., None], axis=-1)
     active = (scores - true_score + margin > 0) & ~is_true
@@ -92,7 +109,7 @@ def contrastive(d: ArrayLike, y: ArrayLike, margin: float = 1.0, reduction: str 
     d, y = _broadcast_pair(d=d, y=y)
     check_nonnegative(d, "d")
     check_binary(y, "y")
-    margin = _margin(margin)
+    margin = as_nonnegative(margin, "margin")
     return reduce(0.5 * (y * d**2 + (1 - y) * np.maximum(0, margin - d) ** 2), reduction)
 
 
@@ -107,7 +124,7 @@ def triplet(d_ap: ArrayLike, d_an: ArrayLike, margin: float = 1.0, reduction: st
     d_ap, d_an = _broadcast_pair(d_ap=d_ap, d_an=d_an)
     check_nonnegative(d_ap, "d_ap")
     check_nonnegative(d_an, "d_an")
-    margin = _margin(margin)
+    margin = as_nonnegative(margin, "margin")
     return reduce(np.maximum(0, d_ap - d_an + margin), reduction)
 
 
@@ -134,7 +151,7 @@ def info_nce(z_i: ArrayLike, z_j: ArrayLike, temperature: float = 0.5, reduction
     check_same_shape(z_i=z_i, z_j=z_j)
     if z_i.shape[0] < 1:
         raise ValueError(f"z_i must hold at least one embedding; got shape {z_i.shape}")
-    tau = _real(temperature, "temperature")
+    tau = as_real(temperature, "temperature")
     check_positive(tau, "temperature")
     z = _unit_rows(np.concatenate([z_i, z_j]))
     n_pairs, n_views = z_i.shape[0], 2 * z_i.shape[0]
@@ -165,7 +182,7 @@ def cosine_embedding(
     if y.shape != x1.shape[:-1]:
         raise ValueError(f"y must have shape {x1.shape[:-1]} (one label per pair); got {y.shape}")
     check_binary(y, "y", (-1.0, 1.0))
-    margin = _real(margin, "margin")
+    margin = as_real(margin, "margin")
     check_in_range(margin, "margin", -1.0, 1.0)
     denom = np.sqrt(((x1 * x1).sum(-1) + 1e-12) * ((x2 * x2).sum(-1) + 1e-12))
     cos = (x1 * x2).sum(-1) / denom
@@ -179,7 +196,7 @@ def _overlap_parts(p, y, smooth):
         raise ValueError("p must be an array of shape (N, ...) or one sample (D,); got a scalar")
     check_probabilities(p, "p")
     _check_targets01(y, "y")
-    smooth = _real(smooth, "smooth")
+    smooth = as_real(smooth, "smooth")
     check_positive(smooth, "smooth")
     axes = tuple(range(1, p.ndim)) if p.ndim > 1 else (0,)
     return (p * y).sum(axes), p.sum(axes), y.sum(axes), smooth

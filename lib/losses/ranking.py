@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import check_binary, check_same_shape, reduce, reduce_grad
+from lib._checks import as_nonnegative, check_binary, check_same_shape, reduce, reduce_grad
 from lib.activations import log_softmax, sigmoid, softmax, softplus
-from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis, _elementwise_grad
-from lib.losses.margin import _margin
+from lib.losses._common import (
+    ArrayLike,
+    _arrays,
+    _broadcast_pair,
+    _check_class_axis,
+    _elementwise_grad,
+)
 
 __all__ = ["margin_ranking", "margin_ranking_grad", "bpr", "bpr_grad", "listnet", "listnet_grad"]
 
@@ -34,7 +39,7 @@ def margin_ranking(
     max(0, margin - (x1 - x2)). Shapes broadcast; ``"mean"`` averages over pairs.
     """
     x1, x2, y = _ranking_pair(x1, x2, y)
-    margin = _margin(margin)
+    margin = as_nonnegative(margin, "margin")
     return reduce(np.maximum(0, -y * (x1 - x2) + margin), reduction)
 
 
@@ -46,7 +51,7 @@ def margin_ranking_grad(
     The derivative with respect to x2 is the negative of this (when x1 and x2 have one shape).
     """
     x1, x2, y = _ranking_pair(x1, x2, y)
-    margin = _margin(margin)
+    margin = as_nonnegative(margin, "margin")
     active = -y * (x1 - x2) + margin > 0
     return _elementwise_grad(np.where(active, -y, 0.0), reduction, x1.shape)
 

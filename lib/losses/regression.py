@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from lib._checks import check_positive, reduce
-from lib.losses._common import ArrayLike, _broadcast_pair, _elementwise_grad, _real
+from lib._checks import as_real, check_positive, reduce
+from lib.losses._common import ArrayLike, _broadcast_pair, _elementwise_grad
 
 __all__ = ["mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad", "log_cosh", "log_cosh_grad", "pinball", "pinball_grad"]
 
@@ -67,7 +67,7 @@ def huber(pred: ArrayLike, target: ArrayLike, delta: float = 1.0, reduction: str
     ``delta > 0``; ``"mean"`` averages over all elements.
     """
     pred, target = _broadcast_pair(pred=pred, target=target)
-    delta = _real(delta, "delta")
+    delta = as_real(delta, "delta")
     check_positive(delta, "delta")
     r = np.abs(pred - target)
     return reduce(np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta)), reduction)
@@ -76,7 +76,7 @@ def huber(pred: ArrayLike, target: ArrayLike, delta: float = 1.0, reduction: str
 def huber_grad(pred: ArrayLike, target: ArrayLike, delta: float = 1.0, reduction: str = "mean") -> np.ndarray:
     """d huber / d pred = clip(r, -delta, delta): r in the quadratic zone, delta sign(r) outside."""
     pred, target = _broadcast_pair(pred=pred, target=target)
-    delta = _real(delta, "delta")
+    delta = as_real(delta, "delta")
     check_positive(delta, "delta")
     return _elementwise_grad(np.clip(pred - target, -delta, delta), reduction, pred.shape)
 
@@ -113,7 +113,7 @@ def pinball(pred: ArrayLike, target: ArrayLike, tau: float = 0.5, reduction: str
     pinball loss).
     """
     pred, target = _broadcast_pair(pred=pred, target=target)
-    tau = _real(tau, "tau")
+    tau = as_real(tau, "tau")
     if not 0 < tau < 1:
         raise ValueError(f"tau must be in (0, 1), got {tau!r}")
     r = target - pred
@@ -123,7 +123,7 @@ def pinball(pred: ArrayLike, target: ArrayLike, tau: float = 0.5, reduction: str
 def pinball_grad(pred: ArrayLike, target: ArrayLike, tau: float = 0.5, reduction: str = "mean") -> np.ndarray:
     """d pinball / d pred = -tau where target > pred, 1 - tau where target < pred, 0 where equal."""
     pred, target = _broadcast_pair(pred=pred, target=target)
-    tau = _real(tau, "tau")
+    tau = as_real(tau, "tau")
     if not 0 < tau < 1:
         raise ValueError(f"tau must be in (0, 1), got {tau!r}")
     r = target - pred

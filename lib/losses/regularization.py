@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import as_float_array, check_ndim, check_nonnegative, result_dtype
-from lib.losses._common import ArrayLike, Weights, _real
+from lib._checks import (
+    as_float_array,
+    as_generator,
+    as_real,
+    check_integer,
+    check_ndim,
+    check_nonnegative,
+    result_dtype,
+)
+from lib.losses._common import ArrayLike, Weights
 
 __all__ = ["l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad", "elastic_net", "elastic_net_grad", "orthogonality_penalty", "orthogonality_penalty_grad", "spectral_norm"]
 
@@ -25,7 +33,7 @@ def _weight_list(w, name: str = "w") -> tuple[list[np.ndarray], bool]:
 
 def _penalty(w, lam: float, name: str, term) -> np.ndarray:
     arrays, _ = _weight_list(w)
-    lam = _real(lam, name)
+    lam = as_real(lam, name)
     check_nonnegative(lam, name)
     dtype = result_dtype(*arrays)
     return np.asarray(lam * sum(float(term(a).sum()) for a in arrays), dtype=dtype)[()]
@@ -33,7 +41,7 @@ def _penalty(w, lam: float, name: str, term) -> np.ndarray:
 
 def _penalty_grad(w, lam: float, name: str, term_grad) -> Weights:
     arrays, is_list = _weight_list(w)
-    lam = _real(lam, name)
+    lam = as_real(lam, name)
     check_nonnegative(lam, name)
     grads = [lam * term_grad(a) for a in arrays]
     return grads if is_list else grads[0]
@@ -97,7 +105,7 @@ def orthogonality_penalty(W: ArrayLike, lam: float) -> np.ndarray:
     ``lam >= 0``.
     """
     W = _weight_matrix(W)
-    lam = _real(lam, "lam")
+    lam = as_real(lam, "lam")
     check_nonnegative(lam, "lam")
     G = W.T @ W - np.eye(W.shape[1], dtype=W.dtype)
     return np.asarray(lam * np.sum(G * G), dtype=W.dtype)[()]
@@ -106,7 +114,7 @@ def orthogonality_penalty(W: ArrayLike, lam: float) -> np.ndarray:
 def orthogonality_penalty_grad(W: ArrayLike, lam: float) -> np.ndarray:
     """4 lam W (W^T W - I), shape of ``W``."""
     W = _weight_matrix(W)
-    lam = _real(lam, "lam")
+    lam = as_real(lam, "lam")
     check_nonnegative(lam, "lam")
     G = W.T @ W - np.eye(W.shape[1], dtype=W.dtype)
     return 4 * lam * (W @ G)
@@ -124,15 +132,10 @@ def spectral_norm(W: ArrayLike, n_iter: int = 50, rng: np.random.Generator | int
     2-D; a zero matrix has norm 0.
     """
     W = _weight_matrix(W).astype(np.float64)
-    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
-        raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
-    if not isinstance(rng, np.random.Generator):
-        if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-            raise TypeError(f"rng must be a np.random.Generator or an int seed, got {rng!r}")
-        rng = np.random.default_rng(rng)
-    v = rng.standard_normal(W.shape[1])
+    n_iter = check_integer(n_iter, "n_iter", minimum=1)
+    v = as_generator(rng).standard_normal(W.shape[1])
     v /= np.linalg.norm(v)
-    for _ in range(int(n_iter)):
+    for _ in range(n_iter):
         u = W @ v
         if not np.any(u):
             return 0.0

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import check_binary, check_in_range, check_nonnegative, check_probabilities, reduce
-from lib.losses._common import ArrayLike, PROB_EPS, _arrays, _broadcast_pair, _real
+from lib._checks import as_real, check_binary, check_in_range, check_nonnegative, check_probabilities, reduce
+from lib.losses._common import ArrayLike, PROB_EPS, _arrays, _broadcast_pair
 
 __all__ = ["td_target", "td_loss", "policy_gradient", "actor_critic", "ppo_clip"]
 
@@ -25,7 +25,7 @@ def td_target(
     if done is not None:
         named["done"] = done
     arrays = _broadcast_pair(**named)
-    gamma = _real(gamma, "gamma")
+    gamma = as_real(gamma, "gamma")
     check_in_range(gamma, "gamma", 0.0, 1.0)
     reward, q_next_max = arrays[:2]
     not_done = 1
@@ -97,7 +97,7 @@ def actor_critic(
         pi_a=pi_a, advantage=advantage, value=value, returns=returns, entropy=entropy
     )
     check_probabilities(pi_a, "pi_a")
-    c, beta = _real(c, "c"), _real(beta, "beta")
+    c, beta = as_real(c, "c"), as_real(beta, "beta")
     check_nonnegative(c, "c")
     check_nonnegative(beta, "beta")
     actor = -np.log(np.maximum(pi_a, PROB_EPS)) * advantage
@@ -115,7 +115,7 @@ def ppo_clip(ratio: ArrayLike, advantage: ArrayLike, eps: float = 0.2, reduction
     """
     ratio, advantage = _broadcast_pair(ratio=ratio, advantage=advantage)
     check_nonnegative(ratio, "ratio")
-    eps = _real(eps, "eps")
+    eps = as_real(eps, "eps")
     check_in_range(eps, "eps", 0.0, 1.0, high_open=True)
     clipped = np.clip(ratio, 1 - eps, 1 + eps)
     return reduce(-np.minimum(ratio * advantage, clipped * advantage), reduction)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import check_in_range, check_ndim, check_nonnegative, check_reduction, reduce
+from lib._checks import check_in_range, check_integer, check_ndim, check_nonnegative, check_reduction, reduce
 from lib.losses._common import ArrayLike, _arrays
 
 __all__ = ["ctc_collapse", "ctc"]
@@ -24,12 +24,6 @@ def _index_array(x, name: str) -> np.ndarray:
     return arr
 
 
-def _int_scalar(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    return int(value)
-
-
 def ctc_collapse(path: ArrayLike, blank: int = 0) -> list[int]:
     """The CTC collapsing map B: merge runs of repeated labels, then remove the blanks.
 
@@ -38,7 +32,7 @@ def ctc_collapse(path: ArrayLike, blank: int = 0) -> list[int]:
     """
     path = _index_array(path, "path")
     check_ndim(path, "path", 1, "one class index per time step")
-    blank = _int_scalar(blank, "blank")
+    blank = check_integer(blank, "blank")
     out, previous = [], None
     for label in path.tolist():
         if label != previous and label != blank:
@@ -128,7 +122,7 @@ def ctc(
     n_steps, n, n_classes = log_probs.shape
     if n_steps < 1 or n_classes < 1:
         raise ValueError(f"log_probs needs at least one time step and one class; got {log_probs.shape}")
-    blank = _int_scalar(blank, "blank")
+    blank = check_integer(blank, "blank")
     check_in_range(blank, "blank", 0, n_classes, high_open=True)
     check_reduction(reduction)
     seqs = _ctc_targets(targets, target_lengths, n)

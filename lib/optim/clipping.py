@@ -8,8 +8,7 @@ import math
 
 import numpy as np
 
-from lib._checks import as_float_array, check_positive
-from lib.optim._common import _real
+from lib._checks import as_float_array, as_real, check_positive
 
 __all__ = ["clip_grad_norm"]
 
@@ -47,7 +46,7 @@ def clip_grad_norm(grads, max_norm: float) -> tuple[list[np.ndarray], float]:
         raise TypeError(f"grads must be a list of numpy arrays, got {type(grads).__name__}") from None
     if not grads:
         raise ValueError("grads is empty: there is no gradient to clip")
-    max_norm = _real(max_norm, "max_norm")
+    max_norm = as_real(max_norm, "max_norm")
     check_positive(max_norm, "max_norm")
     arrays = [as_float_array(g, f"grads[{i}]") for i, g in enumerate(grads)]
     total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in arrays))

@@ -4,12 +4,12 @@ The conventions are stated once, in ``lib.optim``.
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator
 
 import numpy as np
 
-from lib.optim._common import _positive_int
+from lib._checks import as_flag, as_generator, check_integer
+
 
 __all__ = ["minibatches"]
 
@@ -47,15 +47,10 @@ def minibatches(
         )
     if len(X) == 0:
         raise ValueError("X and Y hold no samples")
-    batch_size = _positive_int(batch_size, "batch_size")
-    if rng is None or isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        rng = np.random.default_rng(rng)
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a np.random.Generator, an int seed or None, got {type(rng).__name__}"
-        )
-    order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-    stop = len(X) - len(X) % batch_size if drop_last else len(X)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    rng = as_generator(rng)
+    order = rng.permutation(len(X)) if as_flag(shuffle, "shuffle") else np.arange(len(X))
+    stop = len(X) - len(X) % batch_size if as_flag(drop_last, "drop_last") else len(X)
     return _batches(X, Y, order, batch_size, stop)
 
 

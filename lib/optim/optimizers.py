@@ -8,10 +8,49 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lib._checks import as_float_array, check_in_range
-from lib.optim._common import _check_params, _nonnegative, _real
+from lib._checks import as_flag, as_float_array, as_nonnegative, as_real, check_in_range
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
+
+
+def _check_param(p, name: str) -> np.ndarray:
+    if not isinstance(p, np.ndarray):
+        raise TypeError(
+            f"{name} must be a numpy array (the optimizer updates it in place), "
+            f"got {type(p).__name__}"
+        )
+    if p.dtype not in (np.float32, np.float64):
+        raise TypeError(
+            f"{name} must be a float32 or float64 array (the optimizer updates it in place), "
+            f"got dtype {p.dtype}; convert it first, e.g. w = w.astype(np.float64)"
+        )
+    if not p.flags.writeable:
+        raise TypeError(f"{name} must be a writable array (the optimizer updates it in place)")
+    return p
+
+
+def _check_params(params) -> list[np.ndarray]:
+    if isinstance(params, np.ndarray):
+        raise TypeError(
+            "params must be a list of arrays, got a single array; write [w] instead of w"
+        )
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            f"params must be a list of numpy arrays, got {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError("params is empty: the optimizer got no arrays to update")
+    params = [_check_param(p, f"params[{i}]") for i, p in enumerate(params)]
+    for i, p in enumerate(params):
+        for j in range(i):
+            if np.shares_memory(p, params[j]):
+                raise ValueError(
+                    f"params[{j}] and params[{i}] share memory: each array may be given once "
+                    f"(it would be updated twice per step)"
+                )
+    return params
 
 
 # --------------------------------------------------------------------------------------------
@@ -35,7 +74,7 @@ class Optimizer:
     def __init__(self, params: Sequence[np.ndarray], lr: float, *, maximize: bool = False) -> None:
         self.params = _check_params(params)
         self.lr = lr
-        self.maximize = bool(maximize)
+        self.maximize = as_flag(maximize, "maximize")
         self.state: list[dict] = [{} for _ in self.params]
         self.step_count = 0
 
@@ -46,7 +85,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _nonnegative(value, "lr")
+        self._lr = as_nonnegative(value, "lr")
 
     def step(self, grads: Sequence) -> None:
         """Apply one update to every parameter, in place, with the gradients ``grads``.
@@ -132,11 +171,11 @@ class SGD(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr, maximize=maximize)
-        self.momentum = _nonnegative(momentum, "momentum")
-        self.dampening = _real(dampening, "dampening")
+        self.momentum = as_nonnegative(momentum, "momentum")
+        self.dampening = as_real(dampening, "dampening")
         check_in_range(self.dampening, "dampening", 0, 1)
-        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
-        self.nesterov = bool(nesterov)
+        self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
+        self.nesterov = as_flag(nesterov, "nesterov")
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
                 f"Nesterov momentum requires a momentum and zero dampening "
@@ -191,12 +230,12 @@ class Adagrad(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr, maximize=maximize)
-        self.lr_decay = _nonnegative(lr_decay, "lr_decay")
-        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
-        self.initial_accumulator_value = _nonnegative(
+        self.lr_decay = as_nonnegative(lr_decay, "lr_decay")
+        self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
+        self.initial_accumulator_value = as_nonnegative(
             initial_accumulator_value, "initial_accumulator_value"
         )
-        self.eps = _nonnegative(eps, "eps")
+        self.eps = as_nonnegative(eps, "eps")
         for p, state in zip(self.params, self.state):
             state["sum"] = np.full_like(p, self.initial_accumulator_value)
 
@@ -249,12 +288,12 @@ class RMSprop(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr, maximize=maximize)
-        self.alpha = _real(alpha, "alpha")
+        self.alpha = as_real(alpha, "alpha")
         check_in_range(self.alpha, "alpha", 0, 1)
-        self.eps = _nonnegative(eps, "eps")
-        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
-        self.momentum = _nonnegative(momentum, "momentum")
-        self.centered = bool(centered)
+        self.eps = as_nonnegative(eps, "eps")
+        self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
+        self.momentum = as_nonnegative(momentum, "momentum")
+        self.centered = as_flag(centered, "centered")
         for p, state in zip(self.params, self.state):
             state["square_avg"] = np.zeros_like(p)
             if self.momentum > 0:
@@ -327,13 +366,13 @@ class Adam(Optimizer):
         super().__init__(params, lr, maximize=maximize)
         if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = tuple(_real(b, f"betas[{i}]") for i, b in enumerate(betas))
+        self.betas = tuple(as_real(b, f"betas[{i}]") for i, b in enumerate(betas))
         for i, b in enumerate(self.betas):
             check_in_range(b, f"betas[{i}]", 0, 1, high_open=True)
-        self.eps = _nonnegative(eps, "eps")
-        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
-        self.amsgrad = bool(amsgrad)
-        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+        self.eps = as_nonnegative(eps, "eps")
+        self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
+        self.amsgrad = as_flag(amsgrad, "amsgrad")
+        self.decoupled_weight_decay = as_flag(decoupled_weight_decay, "decoupled_weight_decay")
         for p, state in zip(self.params, self.state):
             state["exp_avg"] = np.zeros_like(p)
             state["exp_avg_sq"] = np.zeros_like(p)

@@ -8,8 +8,7 @@ import math
 
 import numpy as np
 
-from lib._checks import check_positive
-from lib.optim._common import _nonnegative, _positive_int, _real
+from lib._checks import as_nonnegative, as_real, check_integer, check_positive
 from lib.optim.optimizers import Optimizer
 
 __all__ = ["step_lr", "exponential_lr", "cosine_annealing_lr", "cosine_warm_restarts_lr", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
@@ -39,9 +38,9 @@ def step_lr(epoch, lr0: float, step_size: int, gamma: float = 0.1):
     ``step_size`` is a positive int, ``gamma > 0``.
     """
     e = _epochs(epoch)
-    lr0 = _nonnegative(lr0, "lr0")
-    step_size = _positive_int(step_size, "step_size")
-    gamma = _real(gamma, "gamma")
+    lr0 = as_nonnegative(lr0, "lr0")
+    step_size = check_integer(step_size, "step_size", minimum=1)
+    gamma = as_real(gamma, "gamma")
     check_positive(gamma, "gamma")
     return _out(lr0 * gamma ** np.floor_divide(e, step_size))
 
@@ -52,8 +51,8 @@ def exponential_lr(epoch, lr0: float, gamma: float):
     ``epoch`` ``t >= 0``: a number (returns a float) or an array. ``gamma > 0``.
     """
     e = _epochs(epoch)
-    lr0 = _nonnegative(lr0, "lr0")
-    gamma = _real(gamma, "gamma")
+    lr0 = as_nonnegative(lr0, "lr0")
+    gamma = as_real(gamma, "gamma")
     check_positive(gamma, "gamma")
     return _out(lr0 * gamma**e)
 
@@ -73,9 +72,9 @@ def cosine_annealing_lr(epoch, lr0: float, T_max: int, eta_min: float = 0.0):
     ``epoch`` ``t >= 0``: a number (returns a float) or an array. ``T_max`` a positive int.
     """
     e = _epochs(epoch)
-    lr0 = _nonnegative(lr0, "lr0")
-    T_max = _positive_int(T_max, "T_max")
-    eta_min = _nonnegative(eta_min, "eta_min")
+    lr0 = as_nonnegative(lr0, "lr0")
+    T_max = check_integer(T_max, "T_max", minimum=1)
+    eta_min = as_nonnegative(eta_min, "eta_min")
     return _out(_cosine(e, T_max, lr0, eta_min))
 
 
@@ -94,10 +93,10 @@ def cosine_warm_restarts_lr(epoch, lr0: float, T_0: int, T_mult: int = 1, eta_mi
     integer comparisons), so restarts fall on the right epoch.
     """
     e = _epochs(epoch)
-    lr0 = _nonnegative(lr0, "lr0")
-    T_0 = _positive_int(T_0, "T_0")
-    T_mult = _positive_int(T_mult, "T_mult")
-    eta_min = _nonnegative(eta_min, "eta_min")
+    lr0 = as_nonnegative(lr0, "lr0")
+    T_0 = check_integer(T_0, "T_0", minimum=1)
+    T_mult = check_integer(T_mult, "T_mult", minimum=1)
+    eta_min = as_nonnegative(eta_min, "eta_min")
     if T_mult == 1:
         t_cur, T_i = np.mod(e, T_0), T_0
     else:
