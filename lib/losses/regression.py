@@ -84,16 +84,19 @@ def huber_grad(pred: ArrayLike, target: ArrayLike, delta: float = 1.0, reduction
 def log_cosh(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """Log-cosh loss: l_i = log cosh(pred_i - target_i).
 
-    cosh overflows for |r| > 710, so the loss is computed as
+    cosh overflows for |r| > 710, and log(cosh r) loses the digits of r^2/2 next to 1 for small r,
+    so the loss is computed, accurate to a few units in the last place for every finite r, as
 
-        log cosh r = |r| + log1p(exp(-2|r|)) - log 2,
+        log cosh r = log1p(2 sinh(r/2)^2)            for |r| <= 1 (~ r^2/2 - r^4/12 near 0),
+        log cosh r = |r| + log1p(exp(-2|r|)) - log 2  for |r| > 1 (~ |r| - log 2 far out).
 
-    exact and warning-free for any finite r (it is ~ r^2/2 near 0 and ~ |r| - log 2 far out).
     ``"mean"`` averages over all elements (torch has no log-cosh loss).
     """
     pred, target = _broadcast_pair(pred=pred, target=target)
     r = np.abs(pred - target)
-    return reduce(r + np.log1p(np.exp(-2 * r)) - math.log(2.0), reduction)
+    near = np.log1p(2 * np.sinh(np.minimum(r, 1) / 2) ** 2)
+    far = r + np.log1p(np.exp(-np.minimum(r, 1e3)) ** 2) - math.log(2.0)  # exp(-2r) without overflow of 2r
+    return reduce(np.where(r <= 1, near, far), reduction)
 
 
 def log_cosh_grad(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal, localcontext
 from functools import partial
 
 import numpy as np
@@ -128,3 +129,53 @@ def test_pinball_minimiser_is_the_quantile_and_half_mae_at_the_median():
     assert float(L.pinball(pred, y, 0.5)) == pytest.approx(0.5 * float(L.mae(pred, y)))
     assert float(L.pinball_grad(1.0, 1.0, 0.3, reduction="sum")) == 0.0
     assert L.pinball(np.float32([1.0]), np.float32([2.0]), 0.5).dtype == np.float32
+
+
+# log cosh r is computed accurately for every finite r: checked against references that are
+# themselves accurate where they are used (no log(cosh(r)), which loses r^2/2 next to 1).
+TINY = np.concatenate([-np.logspace(-300, -4, 60), np.logspace(-300, -4, 60)])
+LARGE = np.concatenate([-np.logspace(np.log10(40), 308, 60), np.logspace(np.log10(40), 308, 60)])
+
+
+def test_log_cosh_is_its_taylor_series_for_tiny_residuals():
+    """r^2/2 - r^4/12: the next term, r^6/45, is below 1e-17 of the sum for |r| <= 1e-4."""
+    expected = TINY**2 / 2 - TINY**4 / 12
+    np.testing.assert_allclose(L.log_cosh(TINY, 0.0, "none"), expected, rtol=4e-16, atol=0)
+
+
+def test_log_cosh_is_abs_minus_log2_for_large_residuals():
+    """|r| - log 2: the rest, log1p(exp(-2|r|)), is below 1e-34 for |r| >= 40."""
+    expected = np.abs(LARGE) - np.log(2)
+    np.testing.assert_allclose(L.log_cosh(LARGE, 0.0, "none"), expected, rtol=4e-16, atol=0)
+
+
+def test_log_cosh_matches_torch_between_tiny_and_large_residuals():
+    """Where torch's log(cosh(r)) is itself accurate (|r| from 0.5, where log cosh r > 0.12, to 300)
+    the two agree to 1e-14."""
+    r = np.geomspace(0.5, 300, 80)
+    r = np.concatenate([-r, r, [1.0, -1.0]])
+    expected = torch.log(torch.cosh(t(r)))
+    assert_close(L.log_cosh(r, 0.0, "none"), expected, rtol=1e-14, atol=0)
+
+
+def test_log_cosh_is_continuous_where_its_two_formulas_meet():
+    at_one = np.array([np.nextafter(1.0, 0.0), 1.0, np.nextafter(1.0, 2.0)])
+    values = L.log_cosh(at_one, 0.0, "none")
+    assert np.all(np.diff(values) >= 0) and np.ptp(values) < 1e-15
+
+
+def test_log_cosh_of_tiny_float32_residuals_keeps_its_digits():
+    r = np.float32([1e-3, -1e-5, 3e-7])
+    out = L.log_cosh(r, np.float32(0), "none")
+    assert out.dtype == np.float32
+    r64 = r.astype(np.float64)
+    np.testing.assert_allclose(out, r64**2 / 2 - r64**4 / 12, rtol=3e-7)  # a few float32 ulps
+
+
+def test_log_cosh_matches_50_digit_decimal_arithmetic_from_tiny_to_moderate_residuals():
+    """Between the Taylor and the torch ranges: log((e^r + e^-r) / 2) in 50-digit decimals."""
+    r = np.geomspace(1e-5, 2.0, 60)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        expected = [float(((Decimal(x).exp() + (-Decimal(x)).exp()) / 2).ln()) for x in r]
+    np.testing.assert_allclose(L.log_cosh(r, 0.0, "none"), expected, rtol=4e-16, atol=0)
