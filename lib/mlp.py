@@ -38,16 +38,19 @@ Conventions of this module:
   experiment tool; float64 makes the comparisons with torch and finite differences tight).
   The network owns copies of the arrays it is given; ``parameters()`` returns them by reference,
   so an optimizer from ``lib.optim`` built on them updates the network in place.
+* **Interface**, shared with ``lib.network.TwoLayerNet`` (``lib._model.Model``): ``parameters``,
+  ``fit``, ``predict``, ``predict_proba``.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from lib import activations as _act
 from lib import layers as _layers
 from lib import losses as _losses
+from lib._model import Model
 from lib._checks import (
     as_finite_float64,
     as_generator,
@@ -57,7 +60,6 @@ from lib._checks import (
     check_ndim,
     check_probabilities,
 )
-from lib.optim import minibatches
 
 __all__ = ["MLP", "LOSSES", "INITS"]
 
@@ -81,7 +83,7 @@ def _check_loss(loss) -> str:
 
 
 
-class MLP:
+class MLP(Model):
     """A fully connected feed-forward network ``n_0 -> n_1 -> ... -> n_L``.
 
     Args:
@@ -267,7 +269,14 @@ class MLP:
         return a
 
     def predict(self, X) -> np.ndarray:
-        """Same as ``forward`` (the output activation applied)."""
+        """For now the same as ``forward`` (the output activations), as before the shared interface.
+
+        The page *Regularization terms* reads it as probabilities; once it calls
+        ``predict_proba`` this override goes and ``predict`` gives classes, as ``Model.predict``.
+        """
+        return self.forward(X)
+
+    def _outputs(self, X) -> np.ndarray:
         return self.forward(X)
 
     def _check_Y(self, Y, n_samples: int, loss: str) -> np.ndarray:
@@ -365,37 +374,28 @@ class MLP:
         rng: np.random.Generator | int | None = None,
         *,
         dropout: float = 0.0,
+        callback: Callable[[int, float, "MLP"], bool | None] | None = None,
     ) -> np.ndarray:
-        """Train with a ``lib.optim`` optimizer built on ``self.parameters()``.
+        """``Model.fit`` with this network's options, the losses as an array of shape ``(epochs,)``
+        (fewer if ``callback`` stopped the run).
 
-        Each epoch runs over ``X, Y`` in mini-batches of ``batch_size`` (shuffled with ``rng``,
-        via ``lib.optim.minibatches``) or, for ``batch_size=None``, takes one full-batch step.
-        With ``dropout=p > 0`` each step drops hidden units (masks drawn from ``rng``).
-        Returns the loss on the whole of ``(X, Y)`` after each epoch, without dropout, shape
-        ``(epochs,)``.
-        Raises ``ValueError`` if the optimizer does not hold this network's parameters.
+        ``loss``: one of ``LOSSES``. With ``dropout=p > 0`` each step drops hidden units (masks
+        drawn from ``rng``); the loss after each epoch is computed without dropout.
         """
+        return np.asarray(super().fit(X, Y, optimizer, epochs, batch_size, rng, callback, loss=loss, dropout=dropout))
+
+    def _fit_data(self, X, Y, loss: str, dropout: float) -> tuple[np.ndarray, np.ndarray]:
         loss = _check_loss(loss)
-        epochs = check_integer(epochs, "epochs", minimum=1)
-        params = self.parameters()
-        held = getattr(optimizer, "params", None)
-        if held is None or len(held) != len(params) or any(p is not q for p, q in zip(held, params)):
-            raise ValueError(
-                "the optimizer must be built on this network's parameters, in order: "
-                "e.g. lib.optim.Adam(net.parameters(), lr=...)"
-            )
         check_dropout_rate(dropout)
         X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0], loss)
-        rng = as_generator(rng)
-        history = np.empty(int(epochs))
-        for epoch in range(int(epochs)):
-            batches = [(X, Y)] if batch_size is None else minibatches(X, Y, batch_size, rng=rng)
-            for Xb, Yb in batches:
-                grads, _ = self.gradients(Xb, Yb, loss, dropout=dropout, rng=rng)
-                optimizer.step(self.flatten(grads))
-            history[epoch] = self.loss(X, Y, loss)
-        return history
+        return X, self._check_Y(Y, X.shape[0], loss)
+
+    def _batch_gradients(self, X, Y, rng, loss: str, dropout: float) -> list[np.ndarray]:
+        grads, _ = self.gradients(X, Y, loss, dropout=dropout, rng=rng)
+        return self.flatten(grads)
+
+    def _fit_loss(self, X, Y, loss: str, dropout: float) -> float:
+        return self.loss(X, Y, loss)
 
     def dead_units(self, X) -> np.ndarray:
         """Fraction of the units of each hidden layer that pass no gradient for any row of ``X``.

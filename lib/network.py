@@ -44,7 +44,9 @@ Conventions of this module:
   arrays it is given; ``params`` and ``parameters()`` return them by reference, so an optimizer
   of ``lib.optim`` built on ``net.parameters()`` updates the network in place.
 
-``lib.mlp.MLP`` generalises this class to any depth with the same layout and conventions.
+``lib.mlp.MLP`` generalises this class to any depth with the same layout and conventions; both
+share the interface of ``lib._model.Model``: ``parameters``, ``fit`` (``train`` is its old name),
+``predict`` and ``predict_proba``.
 """
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ import numpy as np
 
 from lib import activations as _act
 from lib import losses as _losses
+from lib._model import Model
 from lib._checks import (
     as_float_array,
     as_generator,
@@ -97,7 +100,7 @@ def _param(value, name: str) -> np.ndarray:
     return arr
 
 
-class TwoLayerNet:
+class TwoLayerNet(Model):
     """A network ``n_in -> n_hidden -> n_out`` (see the module docstring for every formula).
 
     Args:
@@ -341,57 +344,23 @@ class TwoLayerNet:
     # ------------------------------------------------------------------------------------------
     # training and evaluation
     # ------------------------------------------------------------------------------------------
-    def train(
-        self,
-        X,
-        Y,
-        optimizer,
-        epochs: int,
-        batch_size: int | None = None,
-        rng: np.random.Generator | int | None = None,
-        callback: Callable[[int, float, "TwoLayerNet"], bool | None] | None = None,
-    ) -> list[float]:
-        """Train with a ``lib.optim`` optimizer built on ``self.parameters()``; returns the
-        loss on the whole of ``(X, Y)`` after each epoch.
+    # the interface of lib._model.Model: fit (the shared loop), predict, predict_proba
+    train = Model.fit  # the name of the first pages and of the backprop exercise; fit is the interface's
 
-        Each epoch takes one full-batch step (``batch_size=None``) or one step per mini-batch of
-        ``lib.optim.minibatches(X, Y, batch_size, shuffle=True, rng=rng)`` (``rng`` as in
-        ``random``; a seed makes the run reproducible). After each epoch
-        ``callback(epoch, loss, net)`` is called if given; if it returns True, training stops.
-        Raises ``ValueError`` if the optimizer does not hold this network's parameters.
-        """
-        from lib.optim import minibatches
+    def _outputs(self, X) -> np.ndarray:
+        """``y_hat`` for ``X``; does not touch ``cache``."""
+        return self._forward(self._check_X(X)).y_hat
 
-        epochs = check_integer(epochs, "epochs", minimum=1)
-        if batch_size is not None:
-            batch_size = check_integer(batch_size, "batch_size", minimum=1)
-        held = getattr(optimizer, "params", None)
-        params = self.parameters()
-        if held is None or len(held) != len(params) or any(p is not q for p, q in zip(held, params)):
-            raise ValueError(
-                "optimizer must be built on this network's parameters, in order: "
-                "e.g. lib.optim.Adam(net.parameters(), lr=0.01)"
-            )
+    def _fit_data(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
         X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0])
-        rng = as_generator(rng)
-        history: list[float] = []
-        for epoch in range(epochs):
-            batches = [(X, Y)] if batch_size is None else minibatches(X, Y, batch_size, rng=rng)
-            for Xb, Yb in batches:
-                self.forward(Xb)
-                optimizer.step(self.gradients_list(self.backward(Yb)))
-            history.append(self.loss(X, Y))
-            if callback is not None and callback(epoch, history[-1], self):
-                break
-        return history
+        return X, self._check_Y(Y, X.shape[0])
 
-    def predict(self, X, threshold: float = 0.5) -> np.ndarray:
-        """Class predictions ``1 if y_hat >= threshold else 0`` (int64, shape ``(N, n_out)``).
+    def _batch_gradients(self, X, Y, rng) -> list[np.ndarray]:
+        self.forward(X)
+        return self.gradients_list(self.backward(Y))
 
-        For a sigmoid output and ``threshold = 0.5`` this is ``z2 >= 0``. Does not touch ``cache``.
-        """
-        return (self._forward(self._check_X(X)).y_hat >= threshold).astype(np.int64)
+    def _fit_loss(self, X, Y) -> float:
+        return self.loss(X, Y)
 
     def accuracy(self, X, Y, threshold: float = 0.5) -> float:
         """The fraction of entries of ``predict(X, threshold)`` equal to the 0/1 targets ``Y``."""
