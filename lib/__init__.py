@@ -10,12 +10,11 @@ folder.
 
 Naming, in every module: the prediction comes first and the target second, as in torch
 (``mse(pred, target)``, ``cross_entropy(logits, labels)``), and an argument is named for what it
-holds: ``pred`` a real-valued prediction, ``probs`` probabilities, ``logits`` raw scores,
-``target`` a value of the prediction's kind, ``labels`` integer class indices. Inputs are checked
-by the helpers of ``lib._checks``, one rule for each kind of value.
-
-``import lib`` is enough: each module is imported the first time it is used
-(``lib.activations.sigmoid(...)``), so a notebook pays only for what it touches.
+holds: ``pred`` a real-valued prediction, ``probs`` probabilities, ``logits`` raw scores before a
+sigmoid or softmax, ``scores`` raw scores compared with a margin, ``log_probs`` log-probabilities;
+``target`` a value of the prediction's kind (0/1 or soft labels, ±1 signs, one-hot rows),
+``labels`` integer class indices (``lib.losses`` states its exceptions). Inputs are checked by the
+helpers of ``lib._checks``, one rule for each kind of value.
 """
 from __future__ import annotations
 

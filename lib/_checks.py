@@ -18,9 +18,10 @@ One rule for each kind of value:
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -242,3 +243,23 @@ def as_flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
     return bool(value)
+
+
+def old_argument_names(**old_to_new: str) -> Callable[[Callable], Callable]:
+    """Decorator: the function also accepts the old keyword spelling of renamed arguments.
+
+    ``@old_argument_names(p="probs", y="target")`` lets ``bce(p=..., y=...)`` still call
+    ``bce(probs=..., target=...)``; giving both spellings of one argument is a ``TypeError``.
+    """
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{fn.__name__}() got {new!r} and its old name {old!r}: give {new!r} only")
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+        call.old_argument_names = dict(old_to_new)  # type: ignore[attr-defined]
+        return call
+    return decorate

@@ -7,10 +7,17 @@ One module per family, as the chapter's pages: ``regression``, ``classification`
 
 Conventions of this module
 --------------------------
-* **Argument order.** Prediction first, target second, as in ``torch.nn.functional``:
-  ``mse(pred, target)``, ``bce(p, y)``, ``cross_entropy(logits, labels)``. The one exception is
-  ``kl_divergence(p, q)``, which follows the mathematical notation D_KL(p || q): the target
-  distribution ``p`` first, the prediction ``q`` second.
+* **Argument order and names.** Prediction first, target second, as in ``torch.nn.functional``,
+  each argument named for what it holds (the vocabulary of ``lib``'s docstring): ``mse(pred,
+  target)``, ``bce(probs, target)``, ``bce_with_logits(logits, target)``, ``cross_entropy(logits,
+  labels)``, ``nll(log_probs, labels)``, ``hinge(scores, target)``. Families with quantities of
+  their own name them so (``d_real``, ``mu``, ``log_var``, ``advantage``, ...). The exceptions
+  follow the notes' notation for two distributions: ``kl_divergence(p, q)`` (D_KL(p || q), the
+  target distribution ``p`` first, the prediction ``q`` second), ``js_divergence(p, q)`` and
+  ``wasserstein_1d(p, q, support)``. Docstring formulas use the notes' symbols: p for ``probs``,
+  z for ``logits``, y for ``target``. The old names of renamed arguments (``bce(p=, y=)``,
+  ``bce_with_logits(z=, y=)``, ``categorical_cross_entropy(probs, onehot=)``, ``hinge(scores,
+  y=)``, ...) are still accepted as keywords.
 * **Reduction.** Every loss takes ``reduction="mean" | "sum" | "none"``. ``"none"`` returns the
   unreduced losses: one per element for elementwise losses (MSE, BCE, hinge, ...), one per sample
   for losses that sum over a class, feature or latent axis (cross-entropy, KL, VAE, ...). ``"sum"``

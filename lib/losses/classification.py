@@ -13,6 +13,7 @@ from lib._checks import (
     check_nonnegative,
     check_probabilities,
     check_same_shape,
+    old_argument_names,
     reduce,
     reduce_grad,
 )
@@ -33,53 +34,56 @@ from lib.losses._common import (
 __all__ = ["bce", "bce_grad", "bce_with_logits", "bce_with_logits_grad", "weighted_bce", "weighted_bce_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad", "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "smooth_labels", "cross_entropy", "cross_entropy_grad", "nll", "nll_grad", "multilabel_bce", "multilabel_bce_grad", "multilabel_bce_with_logits", "kl_divergence", "kl_divergence_grad", "js_divergence", "focal", "focal_grad", "generalized_cross_entropy", "generalized_cross_entropy_grad", "softmax_focal"]
 
 
-def _prob_pair(p, y, p_name: str = "p", y_name: str = "y") -> list[np.ndarray]:
-    p, y = _broadcast_pair(**{p_name: p, y_name: y})
-    check_probabilities(p, p_name)
-    _check_targets01(y, y_name)
-    return [p, y]
+def _prob_pair(probs, target, p_name: str = "probs", y_name: str = "target") -> list[np.ndarray]:
+    probs, target = _broadcast_pair(**{p_name: probs, y_name: target})
+    check_probabilities(probs, p_name)
+    _check_targets01(target, y_name)
+    return [probs, target]
 
 
-def bce(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(p="probs", y="target")
+def bce(probs: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """Binary cross-entropy on probabilities, as ``F.binary_cross_entropy``.
 
         l_i = -[y_i log p_i + (1 - y_i) log(1 - p_i)]
 
-    ``p`` in [0, 1] (e.g. a sigmoid output), ``y`` in [0, 1] (0/1 labels, or soft labels);
-    shapes broadcast. ``p`` is clipped to [PROB_EPS, 1 - PROB_EPS] = [1e-7, 1 - 1e-7] inside the
+    ``probs`` in [0, 1] (e.g. a sigmoid output), ``target`` in [0, 1] (0/1 labels, or soft labels);
+    shapes broadcast. ``probs`` is clipped to [PROB_EPS, 1 - PROB_EPS] = [1e-7, 1 - 1e-7] inside the
     logs, so p = 0 or 1 gives at most -log(1e-7) = 16.12 per element instead of infinity; torch
     clamps each log at -100 instead, and the two agree for p in [1e-7, 1 - 1e-7]. For raw scores
     use ``bce_with_logits``, which needs no clipping. ``"mean"`` averages over all elements.
     """
-    p, y = _prob_pair(p, y)
-    pc = _clip_prob(p)
-    return reduce(-(y * np.log(pc) + (1 - y) * np.log1p(-pc)), reduction)
+    probs, target = _prob_pair(probs, target)
+    pc = _clip_prob(probs)
+    return reduce(-(target * np.log(pc) + (1 - target) * np.log1p(-pc)), reduction)
 
 
-def bce_grad(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(p="probs", y="target")
+def bce_grad(probs: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """d bce / d p = (p - y) / (p (1 - p)), evaluated at the clipped p (so finite at p = 0, 1).
 
     Through a sigmoid, p = sigma(z), this becomes the familiar d/dz = p - y
     (see ``bce_with_logits_grad``).
     """
-    p, y = _prob_pair(p, y)
-    pc = _clip_prob(p)
-    return _elementwise_grad((pc - y) / (pc * (1 - pc)), reduction, p.shape)
+    probs, target = _prob_pair(probs, target)
+    pc = _clip_prob(probs)
+    return _elementwise_grad((pc - target) / (pc * (1 - pc)), reduction, probs.shape)
 
 
-def _logit_pair(z, y, pos_weight):
-    z, y = _broadcast_pair(z=z, y=y)
-    _check_targets01(y, "y")
+def _logit_pair(logits, target, pos_weight):
+    logits, target = _broadcast_pair(logits=logits, target=target)
+    _check_targets01(target, "target")
     if pos_weight is None:
-        return z, y, None
+        return logits, target, None
     (w,) = _arrays(pos_weight=pos_weight)
-    broadcast_shapes(z=z, y=y, pos_weight=w)
+    broadcast_shapes(logits=logits, target=target, pos_weight=w)
     check_nonnegative(w, "pos_weight")
-    return z, y, w.astype(z.dtype, copy=False)
+    return logits, target, w.astype(logits.dtype, copy=False)
 
 
+@old_argument_names(z="logits", y="target")
 def bce_with_logits(
-    z: ArrayLike, y: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
+    logits: ArrayLike, target: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
 ) -> np.ndarray:
     """Binary cross-entropy on logits, as ``F.binary_cross_entropy_with_logits``.
 
@@ -88,22 +92,23 @@ def bce_with_logits(
         l_i = -[w y log p + (1 - y) log(1 - p)] = (1 - y) z + (1 + (w - 1) y) softplus(-z)
 
     (torch's formula), where ``w = pos_weight`` (default 1) multiplies the positive term; it
-    broadcasts against ``z`` (a per-class weight of shape (C,) for (N, C) logits, as torch).
+    broadcasts against ``logits`` (a per-class weight of shape (C,) for (N, C) logits, as torch).
     ``softplus(-z) = max(-z, 0) + log1p(exp(-|z|))`` never overflows: exact for |z| up to 1e4
-    and beyond. ``y`` in [0, 1]; ``pos_weight >= 0``. ``"mean"`` averages over all elements.
+    and beyond. ``target`` in [0, 1]; ``pos_weight >= 0``. ``"mean"`` averages over all elements.
     """
-    z, y, w = _logit_pair(z, y, pos_weight)
-    log_weight = 1 if w is None else 1 + (w - 1) * y
-    return reduce((1 - y) * z + log_weight * softplus(-z), reduction)
+    logits, target, w = _logit_pair(logits, target, pos_weight)
+    log_weight = 1 if w is None else 1 + (w - 1) * target
+    return reduce((1 - target) * logits + log_weight * softplus(-logits), reduction)
 
 
+@old_argument_names(z="logits", y="target")
 def bce_with_logits_grad(
-    z: ArrayLike, y: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
+    logits: ArrayLike, target: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
 ) -> np.ndarray:
     """d bce_with_logits / d z = (1 - y) - (1 + (w - 1) y) sigmoid(-z), i.e. sigmoid(z) - y for w = 1."""
-    z, y, w = _logit_pair(z, y, pos_weight)
-    log_weight = 1 if w is None else 1 + (w - 1) * y
-    return _elementwise_grad((1 - y) - log_weight * sigmoid(-z), reduction, z.shape)
+    logits, target, w = _logit_pair(logits, target, pos_weight)
+    log_weight = 1 if w is None else 1 + (w - 1) * target
+    return _elementwise_grad((1 - target) - log_weight * sigmoid(-logits), reduction, logits.shape)
 
 
 def _class_weights(w_pos, w_neg) -> tuple[float, float]:
@@ -113,8 +118,9 @@ def _class_weights(w_pos, w_neg) -> tuple[float, float]:
     return w_pos, w_neg
 
 
+@old_argument_names(p="probs", y="target")
 def weighted_bce(
-    p: ArrayLike, y: ArrayLike, w_pos: float = 1.0, w_neg: float = 1.0, reduction: str = "mean"
+    probs: ArrayLike, target: ArrayLike, w_pos: float = 1.0, w_neg: float = 1.0, reduction: str = "mean"
 ) -> np.ndarray:
     """Class-weighted binary cross-entropy (the notes' w1 / w0 form).
 
@@ -126,20 +132,21 @@ def weighted_bce(
     ``F.binary_cross_entropy(p, y, weight=w_pos*y + w_neg*(1-y))``; ``pos_weight`` of
     ``bce_with_logits`` is the case w_neg = 1.
     """
-    p, y = _prob_pair(p, y)
+    probs, target = _prob_pair(probs, target)
     w_pos, w_neg = _class_weights(w_pos, w_neg)
-    pc = _clip_prob(p)
-    return reduce(-(w_pos * y * np.log(pc) + w_neg * (1 - y) * np.log1p(-pc)), reduction)
+    pc = _clip_prob(probs)
+    return reduce(-(w_pos * target * np.log(pc) + w_neg * (1 - target) * np.log1p(-pc)), reduction)
 
 
+@old_argument_names(p="probs", y="target")
 def weighted_bce_grad(
-    p: ArrayLike, y: ArrayLike, w_pos: float = 1.0, w_neg: float = 1.0, reduction: str = "mean"
+    probs: ArrayLike, target: ArrayLike, w_pos: float = 1.0, w_neg: float = 1.0, reduction: str = "mean"
 ) -> np.ndarray:
     """d weighted_bce / d p = -w_pos y / p + w_neg (1 - y) / (1 - p), at the clipped p."""
-    p, y = _prob_pair(p, y)
+    probs, target = _prob_pair(probs, target)
     w_pos, w_neg = _class_weights(w_pos, w_neg)
-    pc = _clip_prob(p)
-    return _elementwise_grad(-w_pos * y / pc + w_neg * (1 - y) / (1 - pc), reduction, p.shape)
+    pc = _clip_prob(probs)
+    return _elementwise_grad(-w_pos * target / pc + w_neg * (1 - target) / (1 - pc), reduction, probs.shape)
 
 
 def _distribution_pair(probs, target, probs_name: str, target_name: str) -> list[np.ndarray]:
@@ -151,32 +158,34 @@ def _distribution_pair(probs, target, probs_name: str, target_name: str) -> list
     return [probs, target]
 
 
-def categorical_cross_entropy(probs: ArrayLike, onehot: ArrayLike, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(onehot="target")
+def categorical_cross_entropy(probs: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """Categorical cross-entropy on probabilities with one-hot (or soft) targets.
 
         l_n = -sum_c y_nc log p_nc
 
-    ``probs`` and ``onehot`` of the same shape (..., C), class axis last, entries in [0, 1]
-    (rows of ``probs`` are a softmax output; rows of ``onehot`` one-hot or smoothed labels; the
+    ``probs`` and ``target`` of the same shape (..., C), class axis last, entries in [0, 1]
+    (rows of ``probs`` are a softmax output; rows of ``target`` one-hot or smoothed labels; the
     row sums are not checked). ``p`` is clipped below at PROB_EPS = 1e-7 inside the log, so a
     probability of exactly 0 gives a finite loss (and 0 log 0 = 0 where the target is 0).
     ``"none"`` gives one loss per sample, shape (...); ``"mean"`` averages over samples (the sum
     over classes stays a sum), as ``F.cross_entropy(torch.log(probs), onehot)``. For logits use
     ``cross_entropy``.
     """
-    probs, onehot = _distribution_pair(probs, onehot, "probs", "onehot")
-    return reduce(-(onehot * np.log(np.maximum(probs, PROB_EPS))).sum(axis=-1), reduction)
+    probs, target = _distribution_pair(probs, target, "probs", "target")
+    return reduce(-(target * np.log(np.maximum(probs, PROB_EPS))).sum(axis=-1), reduction)
 
 
+@old_argument_names(onehot="target")
 def categorical_cross_entropy_grad(
-    probs: ArrayLike, onehot: ArrayLike, reduction: str = "mean"
+    probs: ArrayLike, target: ArrayLike, reduction: str = "mean"
 ) -> np.ndarray:
     """d cce / d probs = -y / p (p clipped below at PROB_EPS), divided by N for ``"mean"``.
 
     Composed with a softmax, p = softmax(z), this becomes d/dz = p - y (``cross_entropy_grad``).
     """
-    probs, onehot = _distribution_pair(probs, onehot, "probs", "onehot")
-    grad = -onehot / np.maximum(probs, PROB_EPS)
+    probs, target = _distribution_pair(probs, target, "probs", "target")
+    grad = -target / np.maximum(probs, PROB_EPS)
     return reduce_grad(grad, reduction, grad[..., 0].size)
 
 
@@ -284,41 +293,46 @@ def nll_grad(log_probs: ArrayLike, labels: ArrayLike, reduction: str = "mean") -
     return reduce_grad(-_one_hot(labels, log_probs.shape[-1], log_probs.dtype), reduction, labels.size)
 
 
-def _multilabel_pair(p, y, p_name: str):
-    p, y = _arrays(**{p_name: p, "y": y})
-    check_same_shape(**{p_name: p, "y": y})
-    return p, y
+def _multilabel_pair(probs, target, p_name: str):
+    probs, target = _arrays(**{p_name: probs, "target": target})
+    check_same_shape(**{p_name: probs, "target": target})
+    return probs, target
 
 
-def multilabel_bce(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(p="probs", y="target")
+def multilabel_bce(probs: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """Multi-label classification loss: an independent ``bce`` for each (sample, label) entry.
 
         l_nj = -[y_nj log p_nj + (1 - y_nj) log(1 - p_nj)]
 
-    ``p`` and ``y`` of the same shape (N, L): one sigmoid probability and one 0/1 target per
+    ``probs`` and ``target`` of the same shape (N, L): one sigmoid probability and one 0/1 target per
     label. ``"none"`` gives the (N, L) entries and ``"mean"`` averages over all N*L of them, as
     ``F.binary_cross_entropy`` (the notes' 1/n sum_i sum_j is ``reduction="sum"`` divided by N).
     Same clipping as ``bce``.
     """
-    p, y = _multilabel_pair(p, y, "p")
-    return bce(p, y, reduction)
+    probs, target = _multilabel_pair(probs, target, "probs")
+    return bce(probs, target, reduction)
 
 
-def multilabel_bce_grad(p: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(p="probs", y="target")
+def multilabel_bce_grad(probs: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """d multilabel_bce / d p = (p - y) / (p (1 - p)), divided by N*L for ``"mean"``."""
-    p, y = _multilabel_pair(p, y, "p")
-    return bce_grad(p, y, reduction)
+    probs, target = _multilabel_pair(probs, target, "probs")
+    return bce_grad(probs, target, reduction)
 
 
+@old_argument_names(z="logits", y="target")
 def multilabel_bce_with_logits(
-    z: ArrayLike, y: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
+    logits: ArrayLike, target: ArrayLike, pos_weight: ArrayLike | None = None, reduction: str = "mean"
 ) -> np.ndarray:
     """``multilabel_bce`` on logits z (N, L): ``bce_with_logits`` entry by entry, mean over N*L.
 
     ``pos_weight`` of shape (L,) weighs the positives of each label, as in torch.
+
+    No ``_grad`` of its own: ``bce_with_logits_grad`` is its gradient, entry by entry.
     """
-    z, y = _multilabel_pair(z, y, "z")
-    return bce_with_logits(z, y, pos_weight, reduction)
+    logits, target = _multilabel_pair(logits, target, "logits")
+    return bce_with_logits(logits, target, pos_weight, reduction)
 
 
 def kl_divergence(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.ndarray:
@@ -361,6 +375,9 @@ def js_divergence(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.nda
     2 JS(p || q) - log 4. ``p`` and ``q`` of the same shape (..., C), entries in [0, 1];
     terms with p_c = 0 (or q_c = 0) are 0, and m_c >= p_c / 2 > 0 wherever p_c > 0, so no
     clipping is needed. ``"none"`` is one value per distribution, ``"mean"`` averages them.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     p, q = _distribution_pair(p, q, "p", "q")
     m = (p + q) / 2
@@ -372,8 +389,8 @@ def js_divergence(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.nda
     return reduce(0.5 * kl_to_m(p) + 0.5 * kl_to_m(q), reduction)
 
 
-def _focal_parts(p, y, gamma, alpha):
-    p, y = _prob_pair(p, y)
+def _focal_parts(probs, target, gamma, alpha):
+    probs, target = _prob_pair(probs, target)
     gamma = as_real(gamma, "gamma")
     check_nonnegative(gamma, "gamma")
     if alpha is None:
@@ -381,15 +398,16 @@ def _focal_parts(p, y, gamma, alpha):
     else:
         alpha = as_real(alpha, "alpha")
         check_in_range(alpha, "alpha", 0.0, 1.0)
-        alpha_t = alpha * y + (1 - alpha) * (1 - y)
-    pc = _clip_prob(p)
-    p_t = pc * y + (1 - pc) * (1 - y)
-    ce = -(y * np.log(pc) + (1 - y) * np.log1p(-pc))
-    return p, y, pc, gamma, alpha_t, p_t, ce
+        alpha_t = alpha * target + (1 - alpha) * (1 - target)
+    pc = _clip_prob(probs)
+    p_t = pc * target + (1 - pc) * (1 - target)
+    ce = -(target * np.log(pc) + (1 - target) * np.log1p(-pc))
+    return probs, target, pc, gamma, alpha_t, p_t, ce
 
 
+@old_argument_names(p="probs", y="target")
 def focal(
-    p: ArrayLike, y: ArrayLike, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
+    probs: ArrayLike, target: ArrayLike, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
 ) -> np.ndarray:
     """Binary focal loss (Lin et al. 2017) on probabilities, in the p_t form.
 
@@ -405,12 +423,13 @@ def focal(
     class-balancing alpha_t used here. Same clipping as ``bce``. ``"mean"`` averages over all
     elements.
     """
-    _, _, _, gamma, alpha_t, p_t, ce = _focal_parts(p, y, gamma, alpha)
+    _, _, _, gamma, alpha_t, p_t, ce = _focal_parts(probs, target, gamma, alpha)
     return reduce(alpha_t * (1 - p_t) ** gamma * ce, reduction)
 
 
+@old_argument_names(p="probs", y="target")
 def focal_grad(
-    p: ArrayLike, y: ArrayLike, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
+    probs: ArrayLike, target: ArrayLike, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean"
 ) -> np.ndarray:
     """d focal / d p, with dp_t/dp = 2y - 1 and d bce/dp = (p - y) / (p (1 - p)):
 
@@ -418,12 +437,12 @@ def focal_grad(
 
     evaluated at the clipped p (where 1 - p_t > 0, so the power is finite for gamma < 1 too).
     """
-    p, y, pc, gamma, alpha_t, p_t, ce = _focal_parts(p, y, gamma, alpha)
+    probs, target, pc, gamma, alpha_t, p_t, ce = _focal_parts(probs, target, gamma, alpha)
     one_minus = 1 - p_t
     grad = alpha_t * (
-        one_minus**gamma * (pc - y) / (pc * (1 - pc)) - gamma * (2 * y - 1) * one_minus ** (gamma - 1) * ce
+        one_minus**gamma * (pc - target) / (pc * (1 - pc)) - gamma * (2 * target - 1) * one_minus ** (gamma - 1) * ce
     )
-    return _elementwise_grad(grad, reduction, p.shape)
+    return _elementwise_grad(grad, reduction, probs.shape)
 
 
 def _gce_parts(logits, labels, q):
@@ -491,6 +510,9 @@ def softmax_focal(
     ``log_softmax`` and 1 - p_t from ``-expm1(log p_t)``: accurate for extreme logits.
     ``logits`` (N, C) (any (..., C)), ``labels`` (N,) in [0, C), ``gamma >= 0``. ``"none"`` is
     per sample; ``"mean"`` averages over samples.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     (logits,) = _arrays(logits=logits)
     n_classes = _check_class_axis(logits, "logits")

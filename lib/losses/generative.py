@@ -34,6 +34,9 @@ def gan_discriminator(d_real: ArrayLike, d_fake: ArrayLike, reduction: str = "me
     ``F.binary_cross_entropy(d_real, 1) + F.binary_cross_entropy(d_fake, 0)``. ``"sum"`` adds
     the two sums; ``"none"`` gives the elementwise sum of the two terms (shapes must
     broadcast). Same clipping as ``bce``.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     (d_real, d_fake) = _arrays(d_real=d_real, d_fake=d_fake)
     check_probabilities(d_real, "d_real")
@@ -53,6 +56,9 @@ def gan_generator(d_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
     -log D(G(z)) instead, which is this function (the notes call it the minimax version; it is
     not). For D(G(z)) = 0.2: -log 0.2 = 1.609 here, log(0.8) = -0.223 for the minimax form.
     ``"mean"`` averages over the fakes; same clipping as ``bce``.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     (d_fake,) = _arrays(d_fake=d_fake)
     check_probabilities(d_fake, "d_fake")
@@ -67,6 +73,9 @@ def wasserstein_critic(c_real: ArrayLike, c_fake: ArrayLike, reduction: str = "m
     real); the Lipschitz constraint (clipping, gradient penalty) is not part of this loss.
     ``"mean"``: each mean over its own batch; ``"sum"``: sum c_fake - sum c_real; ``"none"``:
     c_fake - c_real elementwise (shapes must broadcast).
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     c_real, c_fake = _arrays(c_real=c_real, c_fake=c_fake)
     if reduction == "none":
@@ -75,7 +84,11 @@ def wasserstein_critic(c_real: ArrayLike, c_fake: ArrayLike, reduction: str = "m
 
 
 def wasserstein_generator(c_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
-    """WGAN generator loss: -mean C(G(z)) (``"none"``: -C(G(z)) per sample)."""
+    """WGAN generator loss: -mean C(G(z)) (``"none"``: -C(G(z)) per sample).
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
+    """
     (c_fake,) = _arrays(c_fake=c_fake)
     return reduce(-c_fake, reduction)
 
@@ -89,6 +102,9 @@ def wasserstein_1d(p: ArrayLike, q: ArrayLike, support: ArrayLike, reduction: st
     ``support`` holds the points x_1 < x_2 < ... < x_C (shape (C,), finite, strictly increasing);
     ``p`` and ``q`` the probabilities at these points, same shape (..., C), entries in [0, 1],
     each distribution summing to 1. ``"none"`` is one distance per pair, ``"mean"`` averages.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     p, q = _distribution_pair(p, q, "p", "q")
     (x,) = _arrays(support=support)
@@ -116,6 +132,9 @@ def gradient_penalty(critic_grads: ArrayLike, lam: float = 10.0, reduction: str 
     ``torch.autograd.grad(..., create_graph=True)`` so that the penalty can itself be
     differentiated with respect to the critic's weights). ``lam >= 0`` (10 in the WGAN-GP
     paper). ``"mean"`` is lam * E[(||g|| - 1)^2], the term added to the critic loss.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     (g,) = _arrays(critic_grads=critic_grads)
     if g.ndim < 1 or g.shape[0] < 1:
@@ -145,6 +164,9 @@ def vae_kl(mu: ArrayLike, log_var: ArrayLike, reduction: str = "mean") -> np.nda
 
     summed over the last (latent) axis. ``mu`` and ``log_var`` = log sigma^2 of the same shape
     (..., latent). ``"none"`` is per sample; ``"mean"`` averages over samples.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     mu, log_var = _latent(mu, log_var)
     return reduce(_kl_to_standard_normal(mu, log_var), reduction)
@@ -172,6 +194,9 @@ def vae_loss(
     sample shape (more generally the batch shape of ``mu``). ``beta >= 0``. ``"none"`` is per
     sample; ``"mean"`` averages over samples; ``"sum"`` is the notes' code (BCE with
     reduction="sum" plus the summed KL).
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     mu, log_var = _latent(mu, log_var)
     x_recon, x = _arrays(x_recon=x_recon, x=x)
@@ -201,6 +226,8 @@ def diffusion_loss(eps_pred: ArrayLike, eps: ArrayLike, reduction: str = "mean")
 
     The notes' ||eps - eps_hat||^2 is the ``"sum"`` over a sample's entries; for their example
     (eps = [0.3, -0.7], eps_hat = [0.2, -0.4]) that is 0.10 while the mean ("MSE") is 0.05.
+
+    No ``_grad`` of its own: it is ``mse(eps_pred, eps)``, whose gradient is ``mse_grad``.
     """
     eps_pred, eps = _broadcast_pair(eps_pred=eps_pred, eps=eps)
     return reduce((eps_pred - eps) ** 2, reduction)

@@ -18,6 +18,7 @@ from lib._checks import (
     check_positive,
     check_probabilities,
     check_same_shape,
+    old_argument_names,
     reduce,
     reduce_grad,
 )
@@ -36,26 +37,28 @@ from lib.losses.classification import cross_entropy
 __all__ = ["hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive", "triplet", "info_nce", "cosine_embedding", "dice", "jaccard", "box_iou_loss", "box_iou_loss_grad"]
 
 
-def _scores_signs(scores, y):
-    scores, y = _broadcast_pair(scores=scores, y=y)
-    check_binary(y, "y", (-1.0, 1.0))
-    return scores, y
+def _scores_signs(scores, target):
+    scores, target = _broadcast_pair(scores=scores, target=target)
+    check_binary(target, "target", (-1.0, 1.0))
+    return scores, target
 
 
-def hinge(scores: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(y="target")
+def hinge(scores: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """Binary hinge loss (SVM): l_i = max(0, 1 - y_i s_i), with y in {-1, +1} and raw scores s.
 
     Zero once the score is on the right side with margin >= 1. ``"mean"`` averages over all
     elements. (Not ``F.hinge_embedding_loss``, which is a different loss on distances.)
     """
-    scores, y = _scores_signs(scores, y)
-    return reduce(np.maximum(0, 1 - y * scores), reduction)
+    scores, target = _scores_signs(scores, target)
+    return reduce(np.maximum(0, 1 - target * scores), reduction)
 
 
-def hinge_grad(scores: ArrayLike, y: ArrayLike, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(y="target")
+def hinge_grad(scores: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """d hinge / d s = -y where 1 - y s > 0, else 0 (the subgradient 0 at the kink)."""
-    scores, y = _scores_signs(scores, y)
-    return _elementwise_grad(np.where(1 - y * scores > 0, -y, 0.0), reduction, scores.shape)
+    scores, target = _scores_signs(scores, target)
+    return _elementwise_grad(np.where(1 - target * scores > 0, -target, 0.0), reduction, scores.shape)
 
 
 def _hinge_margins(scores, labels, margin):
@@ -95,22 +98,26 @@ def multiclass_hinge_grad(
     return reduce_grad(grad, reduction, labels.size)
 
 
-def contrastive(d: ArrayLike, y: ArrayLike, margin: float = 1.0, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(y="target")
+def contrastive(d: ArrayLike, target: ArrayLike, margin: float = 1.0, reduction: str = "mean") -> np.ndarray:
     """Contrastive loss for pairs (Hadsell, Chopra & LeCun 2006), the notes' 1/2 version:
 
         l_i = y_i * 1/2 d_i^2 + (1 - y_i) * 1/2 max(0, margin - d_i)^2
 
-    ``d`` >= 0 the distance between the two embeddings, ``y`` = 1 for a similar pair and 0 for a
+    ``d`` >= 0 the distance between the two embeddings, ``target`` = 1 for a similar pair and 0 for a
     dissimilar one, ``margin >= 0``. Similar pairs are pulled together; dissimilar pairs are
     pushed apart until they are ``margin`` away. Conventions differ: some notes drop the 1/2
     (twice this loss), and one writes (1 - y) on the d^2 term, i.e. y = 0 for similar pairs;
     here y = 1 means similar. ``"mean"`` averages over pairs.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
-    d, y = _broadcast_pair(d=d, y=y)
+    d, target = _broadcast_pair(d=d, target=target)
     check_nonnegative(d, "d")
-    check_binary(y, "y")
+    check_binary(target, "target")
     margin = as_nonnegative(margin, "margin")
-    return reduce(0.5 * (y * d**2 + (1 - y) * np.maximum(0, margin - d) ** 2), reduction)
+    return reduce(0.5 * (target * d**2 + (1 - target) * np.maximum(0, margin - d) ** 2), reduction)
 
 
 def triplet(d_ap: ArrayLike, d_an: ArrayLike, margin: float = 1.0, reduction: str = "mean") -> np.ndarray:
@@ -120,6 +127,9 @@ def triplet(d_ap: ArrayLike, d_an: ArrayLike, margin: float = 1.0, reduction: st
     (the notes' alpha). ``F.triplet_margin_loss(a, p, n, margin)`` is this loss with
     ``d_ap = F.pairwise_distance(a, p)`` (Euclidean, with torch's eps = 1e-6 added to the
     difference). ``"mean"`` averages over triplets.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     d_ap, d_an = _broadcast_pair(d_ap=d_ap, d_an=d_an)
     check_nonnegative(d_ap, "d_ap")
@@ -145,6 +155,9 @@ def info_nce(z_i: ArrayLike, z_j: ArrayLike, temperature: float = 0.5, reduction
     classes are the 2N-2 other embeddings (the anchor itself is left out). ``z_i``, ``z_j`` of
     the same shape (N, D), N >= 1; ``temperature`` = tau > 0. Computed with ``cross_entropy``
     (stable). ``"none"`` gives the 2N per-anchor losses; ``"mean"`` averages over them.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     z_i, z_j = _arrays(z_i=z_i, z_j=z_j)
     check_ndim(z_i, "z_i", 2, "(N, D) embeddings")
@@ -163,65 +176,77 @@ def info_nce(z_i: ArrayLike, z_j: ArrayLike, temperature: float = 0.5, reduction
     return cross_entropy(others, column, reduction=reduction)
 
 
+@old_argument_names(y="target")
 def cosine_embedding(
-    x1: ArrayLike, x2: ArrayLike, y: ArrayLike, margin: float = 0.0, reduction: str = "mean"
+    x1: ArrayLike, x2: ArrayLike, target: ArrayLike, margin: float = 0.0, reduction: str = "mean"
 ) -> np.ndarray:
     """Cosine embedding loss, as ``F.cosine_embedding_loss``. With cos = cos(x1_n, x2_n):
 
         l_n = 1 - cos                 if y_n = +1  (pull together)
               max(0, cos - margin)    if y_n = -1  (push apart)
 
-    ``x1``, ``x2`` of the same shape (N, D) or (D,); ``y`` (N,) (or scalar) in {-1, +1};
+    ``x1``, ``x2`` of the same shape (N, D) or (D,); ``target`` (N,) (or scalar) in {-1, +1};
     ``margin`` in [-1, 1] (a cosine; 0 to 0.5 is typical). As torch, the cosine is
     x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)), so zero vectors give cos = 0.
     ``"none"`` is per pair; ``"mean"`` averages over pairs.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
-    x1, x2, y = _arrays(x1=x1, x2=x2, y=y)
+    x1, x2, target = _arrays(x1=x1, x2=x2, target=target)
     check_same_shape(x1=x1, x2=x2)
     check_ndim(x1, "x1", (1, 2), "(N, D) or (D,)")
-    if y.shape != x1.shape[:-1]:
-        raise ValueError(f"y must have shape {x1.shape[:-1]} (one label per pair); got {y.shape}")
-    check_binary(y, "y", (-1.0, 1.0))
+    if target.shape != x1.shape[:-1]:
+        raise ValueError(f"target must have shape {x1.shape[:-1]} (one label per pair); got {target.shape}")
+    check_binary(target, "target", (-1.0, 1.0))
     margin = as_real(margin, "margin")
     check_in_range(margin, "margin", -1.0, 1.0)
     denom = np.sqrt(((x1 * x1).sum(-1) + 1e-12) * ((x2 * x2).sum(-1) + 1e-12))
     cos = (x1 * x2).sum(-1) / denom
-    return reduce(np.where(y == 1, 1 - cos, np.maximum(0, cos - margin)), reduction)
+    return reduce(np.where(target == 1, 1 - cos, np.maximum(0, cos - margin)), reduction)
 
 
-def _overlap_parts(p, y, smooth):
-    p, y = _arrays(p=p, y=y)
-    check_same_shape(p=p, y=y)
-    if p.ndim == 0:
-        raise ValueError("p must be an array of shape (N, ...) or one sample (D,); got a scalar")
-    check_probabilities(p, "p")
-    _check_targets01(y, "y")
+def _overlap_parts(probs, target, smooth):
+    probs, target = _arrays(probs=probs, target=target)
+    check_same_shape(probs=probs, target=target)
+    if probs.ndim == 0:
+        raise ValueError("probs must be an array of shape (N, ...) or one sample (D,); got a scalar")
+    check_probabilities(probs, "probs")
+    _check_targets01(target, "target")
     smooth = as_real(smooth, "smooth")
     check_positive(smooth, "smooth")
-    axes = tuple(range(1, p.ndim)) if p.ndim > 1 else (0,)
-    return (p * y).sum(axes), p.sum(axes), y.sum(axes), smooth
+    axes = tuple(range(1, probs.ndim)) if probs.ndim > 1 else (0,)
+    return (probs * target).sum(axes), probs.sum(axes), target.sum(axes), smooth
 
 
-def dice(p: ArrayLike, y: ArrayLike, smooth: float = 1.0, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(p="probs", y="target")
+def dice(probs: ArrayLike, target: ArrayLike, smooth: float = 1.0, reduction: str = "mean") -> np.ndarray:
     """Soft Dice loss: 1 - (2 sum p y + smooth) / (sum p + sum y + smooth).
 
-    ``p`` predicted probabilities and ``y`` targets in [0, 1], same shape (N, ...): the sums run
+    ``probs`` predicted probabilities and ``target`` targets in [0, 1], same shape (N, ...): the sums run
     over every axis but the first, one coefficient per sample (a 1-D input is one sample).
     ``smooth > 0`` is added to numerator and denominator: it keeps the ratio defined for empty
     masks (p = y = 0 gives a loss of 0, a perfect match) and softens the gradient on tiny
     masks; pass a small value (e.g. 1e-6) for nearly the unsmoothed coefficient. ``"none"`` is
     per sample; ``"mean"`` averages over samples.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
-    inter, p_sum, y_sum, smooth = _overlap_parts(p, y, smooth)
+    inter, p_sum, y_sum, smooth = _overlap_parts(probs, target, smooth)
     return reduce(1 - (2 * inter + smooth) / (p_sum + y_sum + smooth), reduction)
 
 
-def jaccard(p: ArrayLike, y: ArrayLike, smooth: float = 1.0, reduction: str = "mean") -> np.ndarray:
+@old_argument_names(p="probs", y="target")
+def jaccard(probs: ArrayLike, target: ArrayLike, smooth: float = 1.0, reduction: str = "mean") -> np.ndarray:
     """Soft Jaccard (IoU) loss: 1 - (sum p y + smooth) / (sum p + sum y - sum p y + smooth).
 
     Shapes, smoothing and reductions as ``dice``. For hard masks IoU = Dice / (2 - Dice).
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
-    inter, p_sum, y_sum, smooth = _overlap_parts(p, y, smooth)
+    inter, p_sum, y_sum, smooth = _overlap_parts(probs, target, smooth)
     return reduce(1 - (inter + smooth) / (p_sum + y_sum - inter + smooth), reduction)
 
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import as_nonnegative, check_binary, check_same_shape, reduce, reduce_grad
+from lib._checks import (
+    as_nonnegative,
+    check_binary,
+    check_same_shape,
+    old_argument_names,
+    reduce,
+    reduce_grad,
+)
 from lib.activations import log_softmax, sigmoid, softmax, softplus
 from lib.losses._common import (
     ArrayLike,
@@ -19,14 +26,15 @@ from lib.losses._common import (
 __all__ = ["margin_ranking", "margin_ranking_grad", "bpr", "bpr_grad", "listnet", "listnet_grad"]
 
 
-def _ranking_pair(x1, x2, y):
-    x1, x2, y = _broadcast_pair(x1=x1, x2=x2, y=y)
-    check_binary(y, "y", (-1.0, 1.0))
-    return x1, x2, y
+def _ranking_pair(x1, x2, target):
+    x1, x2, target = _broadcast_pair(x1=x1, x2=x2, target=target)
+    check_binary(target, "target", (-1.0, 1.0))
+    return x1, x2, target
 
 
+@old_argument_names(y="target")
 def margin_ranking(
-    x1: ArrayLike, x2: ArrayLike, y: ArrayLike, margin: float = 0.0, reduction: str = "mean"
+    x1: ArrayLike, x2: ArrayLike, target: ArrayLike, margin: float = 0.0, reduction: str = "mean"
 ) -> np.ndarray:
     """Pairwise margin ranking loss, as ``F.margin_ranking_loss``:
 
@@ -38,22 +46,23 @@ def margin_ranking(
     a less preferred one and y = 1, it is a hinge on the score difference:
     max(0, margin - (x1 - x2)). Shapes broadcast; ``"mean"`` averages over pairs.
     """
-    x1, x2, y = _ranking_pair(x1, x2, y)
+    x1, x2, target = _ranking_pair(x1, x2, target)
     margin = as_nonnegative(margin, "margin")
-    return reduce(np.maximum(0, -y * (x1 - x2) + margin), reduction)
+    return reduce(np.maximum(0, -target * (x1 - x2) + margin), reduction)
 
 
+@old_argument_names(y="target")
 def margin_ranking_grad(
-    x1: ArrayLike, x2: ArrayLike, y: ArrayLike, margin: float = 0.0, reduction: str = "mean"
+    x1: ArrayLike, x2: ArrayLike, target: ArrayLike, margin: float = 0.0, reduction: str = "mean"
 ) -> np.ndarray:
     """d margin_ranking / d x1 = -y where -y (x1 - x2) + margin > 0, else 0 (0 at the kink).
 
     The derivative with respect to x2 is the negative of this (when x1 and x2 have one shape).
     """
-    x1, x2, y = _ranking_pair(x1, x2, y)
+    x1, x2, target = _ranking_pair(x1, x2, target)
     margin = as_nonnegative(margin, "margin")
-    active = -y * (x1 - x2) + margin > 0
-    return _elementwise_grad(np.where(active, -y, 0.0), reduction, x1.shape)
+    active = -target * (x1 - x2) + margin > 0
+    return _elementwise_grad(np.where(active, -target, 0.0), reduction, x1.shape)
 
 
 def bpr(pos_scores: ArrayLike, neg_scores: ArrayLike, reduction: str = "mean") -> np.ndarray:

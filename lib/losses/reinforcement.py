@@ -48,6 +48,9 @@ def td_loss(
     No factor 1/2 (the notes' form; with 1/2 the gradient is the bare TD error). The target
     (``td_target``) is treated as a constant: the loss is a function of ``q_sa`` only.
     ``"mean"`` averages over transitions (``F.mse_loss(q_sa, target.detach())``).
+
+    No ``_grad`` of its own: with the target held fixed (as DQN) its gradient with respect to ``q``
+    is ``mse_grad(q, td_target(...))``.
     """
     (q_sa,) = _arrays(q_sa=q_sa)
     target = td_target(reward, q_next_max, gamma, done)
@@ -68,6 +71,9 @@ def policy_gradient(pi_a: ArrayLike, advantage: ArrayLike, reduction: str = "mea
     gave to the action taken; ``advantage`` A = R - V(s), or the return R itself, treated as a
     constant. Its gradient is -A grad log pi, the policy-gradient estimator. ``"mean"``
     averages over the sampled (s, a) pairs.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     pi_a, advantage = _policy_inputs(pi_a, advantage)
     return reduce(-np.log(np.maximum(pi_a, PROB_EPS)) * advantage, reduction)
@@ -92,6 +98,9 @@ def actor_critic(
       subtracting it rewards exploration.
 
     ``c >= 0`` and ``beta >= 0``; all arrays broadcast. ``"mean"`` averages over samples.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     pi_a, advantage, value, returns, entropy = _broadcast_pair(
         pi_a=pi_a, advantage=advantage, value=value, returns=returns, entropy=entropy
@@ -112,6 +121,9 @@ def ppo_clip(ratio: ArrayLike, advantage: ArrayLike, eps: float = 0.2, reduction
     makes the objective pessimistic: the gain from moving r outside [1 - eps, 1 + eps] is cut
     off. This is a loss (minimise it), the negative of PPO's objective. ``"mean"`` averages
     over samples.
+
+    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
+    nothing with it in numpy; torch's autograd differentiates it.
     """
     ratio, advantage = _broadcast_pair(ratio=ratio, advantage=advantage)
     check_nonnegative(ratio, "ratio")

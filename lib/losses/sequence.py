@@ -109,6 +109,10 @@ def ctc(
     blank between each pair of equal neighbours) gives +inf, as torch with zero_infinity=False.
     ``"none"`` gives the N losses; ``"sum"`` adds them; ``"mean"``, as torch, divides each loss
     by its target length (at least 1) and then averages over the batch.
+
+    No ``_grad``: it needs the backward (beta) recursion, which the course leaves to
+    ``F.ctc_loss``; only the value is computed here (by the forward algorithm) and tested against
+    torch.
     """
     (log_probs,) = _arrays(log_probs=log_probs)
     check_ndim(log_probs, "log_probs", (2, 3), "(T, N, C), or (T, C) for one sequence")

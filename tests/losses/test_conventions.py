@@ -1,7 +1,10 @@
 """the conventions every family of lib.losses follows (dtypes, broadcasting, reductions, the notes' numbers), checked against torch."""
 from __future__ import annotations
 
+import ast
+import inspect
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,19 +154,19 @@ BAD_INPUTS = [
     (lambda: L.mse(np.ones(3), np.ones(4)), ValueError, "pred"),
     (lambda: L.mae(np.ones((2, 3)), np.ones(2)), ValueError, "target"),
     (lambda: L.mse(["a", "b"], Y2), TypeError, "pred"),
-    (lambda: L.bce(P2, np.ones(3)), ValueError, "y"),
-    (lambda: L.bce([1.2, 0.5], Y2), ValueError, "p"),
-    (lambda: L.bce([np.nan, 0.5], Y2), ValueError, "p"),
-    (lambda: L.bce(P2, [2.0, 0.0]), ValueError, "y"),
-    (lambda: L.weighted_bce(P2, [-1.0, 0.0]), ValueError, "y"),
+    (lambda: L.bce(P2, np.ones(3)), ValueError, "target"),
+    (lambda: L.bce([1.2, 0.5], Y2), ValueError, "probs"),
+    (lambda: L.bce([np.nan, 0.5], Y2), ValueError, "probs"),
+    (lambda: L.bce(P2, [2.0, 0.0]), ValueError, "target"),
+    (lambda: L.weighted_bce(P2, [-1.0, 0.0]), ValueError, "target"),
     (lambda: L.weighted_bce(P2, Y2, w_pos=-1.0), ValueError, "w_pos"),
     (lambda: L.weighted_bce_grad(P2, Y2, w_neg=-1.0), ValueError, "w_neg"),
-    (lambda: L.bce_with_logits(P2, [0.0, 3.0]), ValueError, "y"),
+    (lambda: L.bce_with_logits(P2, [0.0, 3.0]), ValueError, "target"),
     (lambda: L.bce_with_logits(P2, Y2, pos_weight=[-1.0, 1.0]), ValueError, "pos_weight"),
     (lambda: L.bce_with_logits(P2, Y2, pos_weight=np.ones(3)), ValueError, "pos_weight"),
     (lambda: L.categorical_cross_entropy([[1.2, -0.2]], [[1.0, 0.0]]), ValueError, "probs"),
-    (lambda: L.categorical_cross_entropy(ROWS, [[2.0, 0.0], [1.0, 0.0]]), ValueError, "onehot"),
-    (lambda: L.categorical_cross_entropy(ROWS, [[1.0, 0.0]]), ValueError, "onehot"),
+    (lambda: L.categorical_cross_entropy(ROWS, [[2.0, 0.0], [1.0, 0.0]]), ValueError, "target"),
+    (lambda: L.categorical_cross_entropy(ROWS, [[1.0, 0.0]]), ValueError, "target"),
     (lambda: L.categorical_cross_entropy(np.float64(0.5), np.float64(1.0)), ValueError, "probs"),
     (lambda: L.sparse_categorical_cross_entropy(ROWS, [0, 2]), ValueError, "labels"),
     (lambda: L.sparse_categorical_cross_entropy(ROWS, [0, 0.5]), TypeError, "labels"),
@@ -187,21 +190,21 @@ BAD_INPUTS = [
     (lambda: L.smooth_labels([0.0, 2.0], 0.1), ValueError, "onehot"),
     (lambda: L.nll(Z23, [0, 5]), ValueError, "labels"),
     (lambda: L.nll_grad(Z23, [[0, 1]]), ValueError, "labels"),
-    (lambda: L.multilabel_bce(np.full((2, 3), 0.5), np.ones((2, 1))), ValueError, "y"),
-    (lambda: L.multilabel_bce_with_logits(Z23, np.ones((3, 2))), ValueError, "y"),
+    (lambda: L.multilabel_bce(np.full((2, 3), 0.5), np.ones((2, 1))), ValueError, "target"),
+    (lambda: L.multilabel_bce_with_logits(Z23, np.ones((3, 2))), ValueError, "target"),
     (lambda: L.kl_divergence([0.5, 1.5], [0.5, 0.5]), ValueError, "p"),
     (lambda: L.kl_divergence([0.5, 0.5], [0.5, -0.5]), ValueError, "q"),
     (lambda: L.kl_divergence_grad([0.5, 0.5], [0.5, 0.3, 0.2]), ValueError, "q"),
     (lambda: L.focal(P2, Y2, gamma=-1.0), ValueError, "gamma"),
     (lambda: L.focal(P2, Y2, alpha=1.5), ValueError, "alpha"),
-    (lambda: L.focal_grad([1.5, 0.2], Y2), ValueError, "p"),
-    (lambda: L.hinge(P2, [0.0, 1.0]), ValueError, "y"),
-    (lambda: L.hinge_grad(P2, [2.0, 1.0]), ValueError, "y"),
+    (lambda: L.focal_grad([1.5, 0.2], Y2), ValueError, "probs"),
+    (lambda: L.hinge(P2, [0.0, 1.0]), ValueError, "target"),
+    (lambda: L.hinge_grad(P2, [2.0, 1.0]), ValueError, "target"),
     (lambda: L.multiclass_hinge(Z23, [0, 1], margin=-1.0), ValueError, "margin"),
     (lambda: L.multiclass_hinge(Z23, [0, 3]), ValueError, "labels"),
     (lambda: L.multiclass_hinge_grad(Z23, [0.5, 1]), TypeError, "labels"),
     (lambda: L.contrastive(P2, Y2, margin=-0.1), ValueError, "margin"),
-    (lambda: L.contrastive(P2, [0.5, 1.0]), ValueError, "y"),
+    (lambda: L.contrastive(P2, [0.5, 1.0]), ValueError, "target"),
     (lambda: L.contrastive([-0.1, 1.0], Y2), ValueError, "d"),
     (lambda: L.triplet(P2, P2, margin=-1.0), ValueError, "margin"),
     (lambda: L.triplet(P2, [-1.0, 0.0]), ValueError, "d_an"),
@@ -211,16 +214,16 @@ BAD_INPUTS = [
     (lambda: L.info_nce(EMB, np.ones((3, 3))), ValueError, "z_j"),
     (lambda: L.info_nce(np.ones(3), np.ones(3)), ValueError, "z_i"),
     (lambda: L.info_nce(np.ones((0, 3)), np.ones((0, 3))), ValueError, "z_i"),
-    (lambda: L.cosine_embedding(EMB, EMB, [1.0, 0.0]), ValueError, "y"),
-    (lambda: L.cosine_embedding(EMB, EMB, [1.0, 1.0, 1.0]), ValueError, "y"),
+    (lambda: L.cosine_embedding(EMB, EMB, [1.0, 0.0]), ValueError, "target"),
+    (lambda: L.cosine_embedding(EMB, EMB, [1.0, 1.0, 1.0]), ValueError, "target"),
     (lambda: L.cosine_embedding(EMB, np.ones((2, 2)), [1.0, 1.0]), ValueError, "x2"),
     (lambda: L.cosine_embedding(EMB, EMB, [1.0, -1.0], margin=1.5), ValueError, "margin"),
     (lambda: L.cosine_embedding(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((1, 2))), ValueError, "x1"),
     (lambda: L.dice(P2, Y2, smooth=0.0), ValueError, "smooth"),
-    (lambda: L.dice([1.5, 0.0], Y2), ValueError, "p"),
-    (lambda: L.jaccard(P2, [0.0, 2.0]), ValueError, "y"),
-    (lambda: L.jaccard(P2, np.ones(3)), ValueError, "y"),
-    (lambda: L.dice(np.float64(0.5), np.float64(1.0)), ValueError, "p"),
+    (lambda: L.dice([1.5, 0.0], Y2), ValueError, "probs"),
+    (lambda: L.jaccard(P2, [0.0, 2.0]), ValueError, "target"),
+    (lambda: L.jaccard(P2, np.ones(3)), ValueError, "target"),
+    (lambda: L.dice(np.float64(0.5), np.float64(1.0)), ValueError, "probs"),
     (lambda: L.gan_discriminator([1.1], [0.5]), ValueError, "d_real"),
     (lambda: L.gan_discriminator([0.9], [-0.5]), ValueError, "d_fake"),
     (lambda: L.gan_discriminator(np.full(3, 0.5), np.full(2, 0.5), reduction="none"), ValueError, "d_fake"),
@@ -260,7 +263,7 @@ BAD_INPUTS = [
 LP = np.log(np.full((4, 2, 3), 1 / 3))
 
 RANKING_CTC_BAD_INPUTS = [
-    (lambda: L.margin_ranking(P2, P2, [1.0, 0.0]), ValueError, "y"),
+    (lambda: L.margin_ranking(P2, P2, [1.0, 0.0]), ValueError, "target"),
     (lambda: L.margin_ranking(P2, P2, [1.0, 1.0], margin=-0.5), ValueError, "margin"),
     (lambda: L.margin_ranking_grad(P2, np.ones(3), 1.0), ValueError, "x2"),
     (lambda: L.bpr(P2, np.ones(3)), ValueError, "neg_scores"),
@@ -406,3 +409,107 @@ def test_ranking_and_ctc_reject_bad_input_naming_it(call, error, match):
 def test_orthogonality_spectral_pinball_bad_input_raises(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------------------------
+# One vocabulary for argument names (lib's docstring): the old one-letter names are gone, and
+# still accepted as keywords by the functions that had them
+# --------------------------------------------------------------------------------------------
+OLD_NAMES = {"p": "probs", "y": "target", "z": "logits", "onehot": "target"}
+# named as the notes write them: distributions p and q (D(p || q), W1(p, q)), and a one-hot input
+OWN_NAMES = {"kl_divergence", "kl_divergence_grad", "js_divergence", "wasserstein_1d", "smooth_labels"}
+
+
+def public_losses():
+    return [name for name in L.__all__ if callable(getattr(L, name))]
+
+
+@pytest.mark.parametrize("name", sorted(set(public_losses()) - OWN_NAMES))
+def test_arguments_are_named_in_the_vocabulary(name):
+    params = list(inspect.signature(getattr(L, name)).parameters)
+    assert not set(params) & set(OLD_NAMES), f"{name}{tuple(params)}: name the arguments as lib's docstring says"
+
+
+RENAMED = [name for name in public_losses() if hasattr(getattr(L, name), "old_argument_names")]
+
+
+def test_every_renamed_loss_has_inputs_to_try_its_old_names():
+    assert sorted(RENAMED) == sorted(CALL_ARGS)
+
+
+@pytest.mark.parametrize("name", RENAMED)
+def test_old_keyword_names_still_work(name):
+    fn = getattr(L, name)
+    new_kwargs = dict(zip(inspect.signature(fn).parameters, CALL_ARGS[name]))
+    old_of = {new: old for old, new in fn.old_argument_names.items()}
+    old_kwargs = {old_of.get(key, key): value for key, value in new_kwargs.items()}
+    assert old_kwargs.keys() != new_kwargs.keys()
+    np.testing.assert_array_equal(fn(**old_kwargs), fn(**new_kwargs))
+    old, new = next(iter(fn.old_argument_names.items()))
+    with pytest.raises(TypeError, match=f"got '{new}' and its old name '{old}'"):
+        fn(**old_kwargs, **{new: new_kwargs[new]})
+
+
+P3, Y3 = np.array([0.2, 0.7, 0.9]), np.array([0.0, 1.0, 1.0])
+S3 = np.array([1.0, -1.0, 1.0])
+CALL_ARGS = {
+    **{n: (P3, Y3) for n in ("bce", "bce_grad", "weighted_bce", "weighted_bce_grad", "focal", "focal_grad")},
+    **{n: (P3 - 0.5, Y3) for n in ("bce_with_logits", "bce_with_logits_grad")},
+    **{n: (np.array([[0.2, 0.8]]), np.array([[0.0, 1.0]])) for n in ("categorical_cross_entropy", "categorical_cross_entropy_grad")},
+    **{n: (P3[None], Y3[None]) for n in ("multilabel_bce", "multilabel_bce_grad", "dice", "jaccard")},
+    "multilabel_bce_with_logits": (P3[None] - 0.5, Y3[None]),
+    **{n: (P3, S3) for n in ("hinge", "hinge_grad")},
+    "contrastive": (P3, Y3),
+    "cosine_embedding": (np.ones((3, 2)), np.eye(3, 2), S3),
+    **{n: (P3, Y3, S3) for n in ("margin_ranking", "margin_ranking_grad")},
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Every loss has its gradient tested against torch autograd, or its docstring says why it has none
+# --------------------------------------------------------------------------------------------
+HERE = Path(__file__).parent
+
+
+def autograd_tested() -> set[str]:
+    """The lib.losses functions that a test of this folder checks against torch autograd: the
+    ``grad`` of a ``CASES`` entry (``case_tests`` runs autograd on it), or a function a test
+    names (itself, in its decorators, or through a table it uses) when that test calls
+    ``.backward()``."""
+    found = set()
+    for path in sorted(HERE.glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        uses_case_tests = "case_tests(CASES)" in path.read_text()
+
+        def lib_names(node) -> set[str]:
+            return {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
+                    and isinstance(n.value, ast.Name) and n.value.id == "L"}
+
+        tables = {}
+        for node in tree.body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        tables[target.id] = lib_names(node)
+                        if target.id == "CASES" and uses_case_tests:
+                            found |= {name for name in tables["CASES"] if name.endswith("_grad")}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                calls_backward = any(isinstance(n, ast.Attribute) and n.attr == "backward" for n in ast.walk(node))
+                if calls_backward:
+                    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                    found |= lib_names(node) | set().union(*(tables[u] for u in used if u in tables))
+    return found
+
+
+def test_every_grad_is_tested_against_torch_autograd():
+    grads = {name for name in public_losses() if name.endswith("_grad")}
+    assert grads - autograd_tested() == set()
+
+
+@pytest.mark.parametrize("name", [n for n in public_losses() if "reduction" in inspect.signature(getattr(L, n)).parameters
+                                  and not n.endswith("_grad")])
+def test_every_loss_has_a_grad_or_says_why_not(name):
+    if f"{name}_grad" not in L.__all__:
+        assert "No ``_grad``" in getattr(L, name).__doc__, f"{name}: give it a _grad or say in its docstring why not"
