@@ -49,6 +49,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from lib._checks import reduce  # noqa: F401  (shown on the page "Loss, cost, likelihood")
 from lib.losses._common import PROB_EPS
 from lib.losses.sequence import _ctc_nll  # noqa: F401  (shown on the page "Margin and metric learning")
 
