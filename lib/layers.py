@@ -17,18 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lib._checks import (
-    as_finite_float64,
-    as_flag,
-    as_float_array,
-    as_generator,
-    as_positive,
-    as_real,
-    check_dropout_rate,
-    check_finite,
-    check_in_range,
-    check_ndim,
-)
+from lib._checks import as_finite_float64, as_flag, as_float_array, as_generator, as_positive
+from lib._checks import as_real, check_dropout_rate, check_finite, check_in_range, check_ndim
 
 __all__ = [
     "dropout", "dropout_backward",

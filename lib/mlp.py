@@ -51,15 +51,8 @@ from lib import activations as _act
 from lib import layers as _layers
 from lib import losses as _losses
 from lib._model import Model
-from lib._checks import (
-    as_finite_float64,
-    as_generator,
-    as_positive,
-    check_dropout_rate,
-    check_integer,
-    check_ndim,
-    check_probabilities,
-)
+from lib._checks import as_finite_float64, as_generator, as_positive, check_dropout_rate
+from lib._checks import check_integer, check_ndim, check_probabilities
 
 __all__ = ["MLP", "LOSSES", "INITS"]
 

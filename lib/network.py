@@ -59,17 +59,8 @@ import numpy as np
 from lib import activations as _act
 from lib import losses as _losses
 from lib._model import Model
-from lib._checks import (
-    as_float_array,
-    as_generator,
-    check_binary,
-    check_finite,
-    check_integer,
-    check_ndim,
-    check_positive,
-    check_probabilities,
-    result_dtype,
-)
+from lib._checks import as_float_array, as_generator, check_binary, check_finite, check_integer
+from lib._checks import check_ndim, check_positive, check_probabilities, result_dtype
 
 __all__ = ["TwoLayerNet", "ForwardCache", "OUTPUTS", "PARAM_NAMES", "worked_example_data", "xor_data"]
 

@@ -31,6 +31,10 @@ Conventions of this module
   ``"none"`` it is the derivative of each unreduced loss with respect to its own prediction
   entries, i.e. the gradient of the ``"sum"`` loss (the same array whenever the prediction is not
   broadcast against the target).
+  A loss without ``<name>_grad`` says so in its docstring: most are *evaluated only* (their values
+  are tested against torch; the course trains nothing with them in numpy, torch's autograd
+  differentiates them), a few have their gradient under another name (``diffusion_loss`` is
+  ``mse``, ``td_loss`` is ``mse`` against a fixed target).
 * **Shapes** of prediction and target must broadcast (numpy rules) unless a docstring says
   otherwise. **dtypes**: float32 in gives float32 out, float64 gives float64; integer and boolean
   inputs (0/1 targets, labels) become float64 but do not promote a float32 prediction.

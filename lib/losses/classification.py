@@ -6,30 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import (
-    as_real,
-    broadcast_shapes,
-    check_in_range,
-    check_nonnegative,
-    check_probabilities,
-    check_same_shape,
-    old_argument_names,
-    reduce,
-    reduce_grad,
-)
+from lib._checks import as_real, broadcast_shapes, check_in_range, check_nonnegative
+from lib._checks import check_probabilities, check_same_shape, old_argument_names, reduce
+from lib._checks import reduce_grad
 from lib.activations import log_softmax, sigmoid, softmax, softplus
-from lib.losses._common import (
-    ArrayLike,
-    PROB_EPS,
-    _arrays,
-    _broadcast_pair,
-    _check_class_axis,
-    _check_targets01,
-    _clip_prob,
-    _elementwise_grad,
-    _labels_for,
-    _one_hot,
-)
+from lib.losses._common import ArrayLike, PROB_EPS, _arrays, _broadcast_pair, _check_class_axis
+from lib.losses._common import _check_targets01, _clip_prob, _elementwise_grad, _labels_for
+from lib.losses._common import _one_hot
 
 __all__ = ["bce", "bce_grad", "bce_with_logits", "bce_with_logits_grad", "weighted_bce", "weighted_bce_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad", "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "smooth_labels", "cross_entropy", "cross_entropy_grad", "nll", "nll_grad", "multilabel_bce", "multilabel_bce_grad", "multilabel_bce_with_logits", "kl_divergence", "kl_divergence_grad", "js_divergence", "focal", "focal_grad", "generalized_cross_entropy", "generalized_cross_entropy_grad", "softmax_focal"]
 
@@ -376,8 +359,7 @@ def js_divergence(p: ArrayLike, q: ArrayLike, reduction: str = "mean") -> np.nda
     terms with p_c = 0 (or q_c = 0) are 0, and m_c >= p_c / 2 > 0 wherever p_c > 0, so no
     clipping is needed. ``"none"`` is one value per distribution, ``"mean"`` averages them.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     p, q = _distribution_pair(p, q, "p", "q")
     m = (p + q) / 2
@@ -511,8 +493,7 @@ def softmax_focal(
     ``logits`` (N, C) (any (..., C)), ``labels`` (N,) in [0, C), ``gamma >= 0``. ``"none"`` is
     per sample; ``"mean"`` averages over samples.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     (logits,) = _arrays(logits=logits)
     n_classes = _check_class_axis(logits, "logits")

@@ -6,15 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import (
-    as_real,
-    broadcast_shapes,
-    check_ndim,
-    check_nonnegative,
-    check_probabilities,
-    check_same_shape,
-    reduce,
-)
+from lib._checks import as_real, broadcast_shapes, check_ndim, check_nonnegative
+from lib._checks import check_probabilities, check_same_shape, reduce
 from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis, _clip_prob
 from lib.losses.classification import _distribution_pair, bce
 
@@ -35,8 +28,7 @@ def gan_discriminator(d_real: ArrayLike, d_fake: ArrayLike, reduction: str = "me
     the two sums; ``"none"`` gives the elementwise sum of the two terms (shapes must
     broadcast). Same clipping as ``bce``.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     (d_real, d_fake) = _arrays(d_real=d_real, d_fake=d_fake)
     check_probabilities(d_real, "d_real")
@@ -57,8 +49,7 @@ def gan_generator(d_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
     not). For D(G(z)) = 0.2: -log 0.2 = 1.609 here, log(0.8) = -0.223 for the minimax form.
     ``"mean"`` averages over the fakes; same clipping as ``bce``.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     (d_fake,) = _arrays(d_fake=d_fake)
     check_probabilities(d_fake, "d_fake")
@@ -74,8 +65,7 @@ def wasserstein_critic(c_real: ArrayLike, c_fake: ArrayLike, reduction: str = "m
     ``"mean"``: each mean over its own batch; ``"sum"``: sum c_fake - sum c_real; ``"none"``:
     c_fake - c_real elementwise (shapes must broadcast).
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     c_real, c_fake = _arrays(c_real=c_real, c_fake=c_fake)
     if reduction == "none":
@@ -86,8 +76,7 @@ def wasserstein_critic(c_real: ArrayLike, c_fake: ArrayLike, reduction: str = "m
 def wasserstein_generator(c_fake: ArrayLike, reduction: str = "mean") -> np.ndarray:
     """WGAN generator loss: -mean C(G(z)) (``"none"``: -C(G(z)) per sample).
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     (c_fake,) = _arrays(c_fake=c_fake)
     return reduce(-c_fake, reduction)
@@ -103,8 +92,7 @@ def wasserstein_1d(p: ArrayLike, q: ArrayLike, support: ArrayLike, reduction: st
     ``p`` and ``q`` the probabilities at these points, same shape (..., C), entries in [0, 1],
     each distribution summing to 1. ``"none"`` is one distance per pair, ``"mean"`` averages.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     p, q = _distribution_pair(p, q, "p", "q")
     (x,) = _arrays(support=support)
@@ -133,8 +121,7 @@ def gradient_penalty(critic_grads: ArrayLike, lam: float = 10.0, reduction: str 
     differentiated with respect to the critic's weights). ``lam >= 0`` (10 in the WGAN-GP
     paper). ``"mean"`` is lam * E[(||g|| - 1)^2], the term added to the critic loss.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     (g,) = _arrays(critic_grads=critic_grads)
     if g.ndim < 1 or g.shape[0] < 1:
@@ -165,8 +152,7 @@ def vae_kl(mu: ArrayLike, log_var: ArrayLike, reduction: str = "mean") -> np.nda
     summed over the last (latent) axis. ``mu`` and ``log_var`` = log sigma^2 of the same shape
     (..., latent). ``"none"`` is per sample; ``"mean"`` averages over samples.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     mu, log_var = _latent(mu, log_var)
     return reduce(_kl_to_standard_normal(mu, log_var), reduction)
@@ -195,8 +181,7 @@ def vae_loss(
     sample; ``"mean"`` averages over samples; ``"sum"`` is the notes' code (BCE with
     reduction="sum" plus the summed KL).
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     mu, log_var = _latent(mu, log_var)
     x_recon, x = _arrays(x_recon=x_recon, x=x)

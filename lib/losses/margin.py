@@ -6,32 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import (
-    as_nonnegative,
-    as_real,
-    broadcast_shapes,
-    check_binary,
-    check_finite,
-    check_in_range,
-    check_ndim,
-    check_nonnegative,
-    check_positive,
-    check_probabilities,
-    check_same_shape,
-    old_argument_names,
-    reduce,
-    reduce_grad,
-)
-from lib.losses._common import (
-    ArrayLike,
-    _arrays,
-    _broadcast_pair,
-    _check_class_axis,
-    _check_targets01,
-    _elementwise_grad,
-    _labels_for,
-    _sum_to_shape,
-)
+from lib._checks import as_nonnegative, as_real, broadcast_shapes, check_binary, check_finite
+from lib._checks import check_in_range, check_ndim, check_nonnegative, check_positive
+from lib._checks import check_probabilities, check_same_shape, old_argument_names, reduce
+from lib._checks import reduce_grad
+from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis
+from lib.losses._common import _check_targets01, _elementwise_grad, _labels_for, _sum_to_shape
 from lib.losses.classification import cross_entropy
 
 __all__ = ["hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive", "triplet", "info_nce", "cosine_embedding", "dice", "jaccard", "box_iou_loss", "box_iou_loss_grad"]
@@ -110,8 +90,7 @@ def contrastive(d: ArrayLike, target: ArrayLike, margin: float = 1.0, reduction:
     (twice this loss), and one writes (1 - y) on the d^2 term, i.e. y = 0 for similar pairs;
     here y = 1 means similar. ``"mean"`` averages over pairs.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     d, target = _broadcast_pair(d=d, target=target)
     check_nonnegative(d, "d")
@@ -128,8 +107,7 @@ def triplet(d_ap: ArrayLike, d_an: ArrayLike, margin: float = 1.0, reduction: st
     ``d_ap = F.pairwise_distance(a, p)`` (Euclidean, with torch's eps = 1e-6 added to the
     difference). ``"mean"`` averages over triplets.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     d_ap, d_an = _broadcast_pair(d_ap=d_ap, d_an=d_an)
     check_nonnegative(d_ap, "d_ap")
@@ -156,8 +134,7 @@ def info_nce(z_i: ArrayLike, z_j: ArrayLike, temperature: float = 0.5, reduction
     the same shape (N, D), N >= 1; ``temperature`` = tau > 0. Computed with ``cross_entropy``
     (stable). ``"none"`` gives the 2N per-anchor losses; ``"mean"`` averages over them.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     z_i, z_j = _arrays(z_i=z_i, z_j=z_j)
     check_ndim(z_i, "z_i", 2, "(N, D) embeddings")
@@ -190,8 +167,7 @@ def cosine_embedding(
     x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)), so zero vectors give cos = 0.
     ``"none"`` is per pair; ``"mean"`` averages over pairs.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     x1, x2, target = _arrays(x1=x1, x2=x2, target=target)
     check_same_shape(x1=x1, x2=x2)
@@ -230,8 +206,7 @@ def dice(probs: ArrayLike, target: ArrayLike, smooth: float = 1.0, reduction: st
     masks; pass a small value (e.g. 1e-6) for nearly the unsmoothed coefficient. ``"none"`` is
     per sample; ``"mean"`` averages over samples.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     inter, p_sum, y_sum, smooth = _overlap_parts(probs, target, smooth)
     return reduce(1 - (2 * inter + smooth) / (p_sum + y_sum + smooth), reduction)
@@ -243,8 +218,7 @@ def jaccard(probs: ArrayLike, target: ArrayLike, smooth: float = 1.0, reduction:
 
     Shapes, smoothing and reductions as ``dice``. For hard masks IoU = Dice / (2 - Dice).
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     inter, p_sum, y_sum, smooth = _overlap_parts(probs, target, smooth)
     return reduce(1 - (inter + smooth) / (p_sum + y_sum - inter + smooth), reduction)

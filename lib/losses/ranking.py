@@ -6,22 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import (
-    as_nonnegative,
-    check_binary,
-    check_same_shape,
-    old_argument_names,
-    reduce,
-    reduce_grad,
-)
+from lib._checks import as_nonnegative, check_binary, check_same_shape, old_argument_names, reduce
+from lib._checks import reduce_grad
 from lib.activations import log_softmax, sigmoid, softmax, softplus
-from lib.losses._common import (
-    ArrayLike,
-    _arrays,
-    _broadcast_pair,
-    _check_class_axis,
-    _elementwise_grad,
-)
+from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis
+from lib.losses._common import _elementwise_grad
 
 __all__ = ["margin_ranking", "margin_ranking_grad", "bpr", "bpr_grad", "listnet", "listnet_grad"]
 

@@ -6,15 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._checks import (
-    as_float_array,
-    as_generator,
-    as_real,
-    check_integer,
-    check_ndim,
-    check_nonnegative,
-    result_dtype,
-)
+from lib._checks import as_float_array, as_generator, as_real, check_integer, check_ndim
+from lib._checks import check_nonnegative, result_dtype
 from lib.losses._common import ArrayLike, Weights
 
 __all__ = ["l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad", "elastic_net", "elastic_net_grad", "orthogonality_penalty", "orthogonality_penalty_grad", "spectral_norm"]

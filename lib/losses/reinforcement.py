@@ -35,14 +35,8 @@ def td_target(
     return reward + gamma * not_done * q_next_max
 
 
-def td_loss(
-    q_sa: ArrayLike,
-    reward: ArrayLike,
-    q_next_max: ArrayLike,
-    gamma: float = 0.99,
-    done: ArrayLike | None = None,
-    reduction: str = "mean",
-) -> np.ndarray:
+def td_loss(q_sa: ArrayLike, reward: ArrayLike, q_next_max: ArrayLike, gamma: float = 0.99,
+            done: ArrayLike | None = None, reduction: str = "mean") -> np.ndarray:
     """Squared TD error of Q-learning / DQN: (r + gamma (1 - done) max Q(s', .) - Q(s, a))^2.
 
     No factor 1/2 (the notes' form; with 1/2 the gradient is the bare TD error). The target
@@ -72,8 +66,7 @@ def policy_gradient(pi_a: ArrayLike, advantage: ArrayLike, reduction: str = "mea
     constant. Its gradient is -A grad log pi, the policy-gradient estimator. ``"mean"``
     averages over the sampled (s, a) pairs.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     pi_a, advantage = _policy_inputs(pi_a, advantage)
     return reduce(-np.log(np.maximum(pi_a, PROB_EPS)) * advantage, reduction)
@@ -99,8 +92,7 @@ def actor_critic(
 
     ``c >= 0`` and ``beta >= 0``; all arrays broadcast. ``"mean"`` averages over samples.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     pi_a, advantage, value, returns, entropy = _broadcast_pair(
         pi_a=pi_a, advantage=advantage, value=value, returns=returns, entropy=entropy
@@ -122,8 +114,7 @@ def ppo_clip(ratio: ArrayLike, advantage: ArrayLike, eps: float = 0.2, reduction
     off. This is a loss (minimise it), the negative of PPO's objective. ``"mean"`` averages
     over samples.
 
-    No ``_grad``: the course evaluates this loss (its value is tested against torch) and trains
-    nothing with it in numpy; torch's autograd differentiates it.
+    No ``_grad``: evaluated only (see *Gradients* in ``lib.losses``).
     """
     ratio, advantage = _broadcast_pair(ratio=ratio, advantage=advantage)
     check_nonnegative(ratio, "ratio")

@@ -4,7 +4,8 @@ The conventions are stated once, in ``lib.optim``.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -74,9 +75,14 @@ class Optimizer:
     def __init__(self, params: Sequence[np.ndarray], lr: float, *, maximize: bool = False) -> None:
         self.params = _check_params(params)
         self.lr = lr
-        self.maximize = as_flag(maximize, "maximize")
+        self._set_options(as_flag, maximize=maximize)
         self.state: list[dict] = [{} for _ in self.params]
         self.step_count = 0
+
+    def _set_options(self, check: Callable[[Any, str], Any], **values: Any) -> None:
+        """``self.<name> = check(value, "<name>")`` for each option (``as_nonnegative``, ``as_flag``)."""
+        for name, value in values.items():
+            setattr(self, name, check(value, name))
 
     @property
     def lr(self) -> float:
@@ -159,23 +165,15 @@ class SGD(Optimizer):
 
     _options = ("momentum", "dampening", "weight_decay", "nesterov", "maximize")
 
-    def __init__(
-        self,
-        params: Sequence[np.ndarray],
-        lr: float = 1e-3,
-        momentum: float = 0,
-        dampening: float = 0,
-        weight_decay: float = 0,
-        nesterov: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
+    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, lr, maximize=maximize)
         self.momentum = as_nonnegative(momentum, "momentum")
         self.dampening = as_real(dampening, "dampening")
         check_in_range(self.dampening, "dampening", 0, 1)
         self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
-        self.nesterov = as_flag(nesterov, "nesterov")
+        self._set_options(as_flag, nesterov=nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
                 f"Nesterov momentum requires a momentum and zero dampening "
@@ -218,24 +216,12 @@ class Adagrad(Optimizer):
 
     _options = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
 
-    def __init__(
-        self,
-        params: Sequence[np.ndarray],
-        lr: float = 1e-2,
-        lr_decay: float = 0,
-        weight_decay: float = 0,
-        initial_accumulator_value: float = 0,
-        eps: float = 1e-10,
-        *,
-        maximize: bool = False,
-    ) -> None:
+    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 *, maximize: bool = False) -> None:
         super().__init__(params, lr, maximize=maximize)
-        self.lr_decay = as_nonnegative(lr_decay, "lr_decay")
-        self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
-        self.initial_accumulator_value = as_nonnegative(
-            initial_accumulator_value, "initial_accumulator_value"
-        )
-        self.eps = as_nonnegative(eps, "eps")
+        self._set_options(as_nonnegative, lr_decay=lr_decay, weight_decay=weight_decay,
+                          initial_accumulator_value=initial_accumulator_value, eps=eps)
         for p, state in zip(self.params, self.state):
             state["sum"] = np.full_like(p, self.initial_accumulator_value)
 
@@ -275,25 +261,14 @@ class RMSprop(Optimizer):
 
     _options = ("alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
 
-    def __init__(
-        self,
-        params: Sequence[np.ndarray],
-        lr: float = 1e-2,
-        alpha: float = 0.99,
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        momentum: float = 0,
-        centered: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
+    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr, maximize=maximize)
         self.alpha = as_real(alpha, "alpha")
         check_in_range(self.alpha, "alpha", 0, 1)
-        self.eps = as_nonnegative(eps, "eps")
-        self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
-        self.momentum = as_nonnegative(momentum, "momentum")
-        self.centered = as_flag(centered, "centered")
+        self._set_options(as_nonnegative, eps=eps, weight_decay=weight_decay, momentum=momentum)
+        self._set_options(as_flag, centered=centered)
         for p, state in zip(self.params, self.state):
             state["square_avg"] = np.zeros_like(p)
             if self.momentum > 0:
@@ -351,28 +326,18 @@ class Adam(Optimizer):
 
     _options = ("betas", "eps", "weight_decay", "amsgrad", "maximize")
 
-    def __init__(
-        self,
-        params: Sequence[np.ndarray],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        amsgrad: bool = False,
-        *,
-        maximize: bool = False,
-        decoupled_weight_decay: bool = False,
-    ) -> None:
+    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-3, betas: tuple[float,
+                 float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
+                 amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
         super().__init__(params, lr, maximize=maximize)
         if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = tuple(as_real(b, f"betas[{i}]") for i, b in enumerate(betas))
         for i, b in enumerate(self.betas):
             check_in_range(b, f"betas[{i}]", 0, 1, high_open=True)
-        self.eps = as_nonnegative(eps, "eps")
-        self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
-        self.amsgrad = as_flag(amsgrad, "amsgrad")
-        self.decoupled_weight_decay = as_flag(decoupled_weight_decay, "decoupled_weight_decay")
+        self._set_options(as_nonnegative, eps=eps, weight_decay=weight_decay)
+        self._set_options(as_flag, amsgrad=amsgrad, decoupled_weight_decay=decoupled_weight_decay)
         for p, state in zip(self.params, self.state):
             state["exp_avg"] = np.zeros_like(p)
             state["exp_avg_sq"] = np.zeros_like(p)

@@ -5,6 +5,7 @@ The conventions are stated once, in ``lib.optim``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -120,22 +121,28 @@ class LRScheduler:
     scheduler is made; call ``scheduler.step()`` once per epoch *after* the epoch's optimizer
     steps; ``get_last_lr()`` returns ``[lr]`` (a one-element list: torch has one entry per
     parameter group, here there is one group); ``last_epoch`` counts the ``step()`` calls.
-    Subclasses implement ``lr_at(epoch)`` with one of the pure functions of this module.
+    Subclasses give it one of the pure functions of this module (``schedule``) and its options.
     """
 
-    def __init__(self, optimizer: Optimizer) -> None:
+    def __init__(self, optimizer: Optimizer, schedule: Callable | None = None, **options) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
                 f"optimizer must be a lib.optim.Optimizer, got {type(optimizer).__name__}"
             )
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
+        self.schedule, self.options = schedule, options
+        for name, value in options.items():  # scheduler.gamma, scheduler.T_max, ... as torch
+            setattr(self, name, value)
         self.last_epoch = 0
         self._apply()
 
     def lr_at(self, epoch):
-        """The learning rate of ``epoch`` (a number or an array of them)."""
-        raise NotImplementedError
+        """The learning rate of ``epoch`` (a number or an array of them): ``schedule(epoch,
+        base_lr, **options)``, one of the pure functions of this module."""
+        if self.schedule is None:
+            raise NotImplementedError("give LRScheduler a schedule, or override lr_at")
+        return self.schedule(epoch, self.base_lr, **self.options)
 
     def step(self) -> None:
         """Advance one epoch and set ``optimizer.lr`` to that epoch's learning rate."""
@@ -158,22 +165,14 @@ class StepLR(LRScheduler):
     """``lr = base_lr * gamma ** (epoch // step_size)``, as ``torch.optim.lr_scheduler.StepLR`` (see :func:`step_lr`)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size, self.gamma = step_size, gamma
-        super().__init__(optimizer)
-
-    def lr_at(self, epoch):
-        return step_lr(epoch, self.base_lr, self.step_size, self.gamma)
+        super().__init__(optimizer, step_lr, step_size=step_size, gamma=gamma)
 
 
 class ExponentialLR(LRScheduler):
     """``lr = base_lr * gamma ** epoch``, as ``torch.optim.lr_scheduler.ExponentialLR`` (see :func:`exponential_lr`)."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = gamma
-        super().__init__(optimizer)
-
-    def lr_at(self, epoch):
-        return exponential_lr(epoch, self.base_lr, self.gamma)
+        super().__init__(optimizer, exponential_lr, gamma=gamma)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -183,11 +182,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max, self.eta_min = T_max, eta_min
-        super().__init__(optimizer)
-
-    def lr_at(self, epoch):
-        return cosine_annealing_lr(epoch, self.base_lr, self.T_max, self.eta_min)
+        super().__init__(optimizer, cosine_annealing_lr, T_max=T_max, eta_min=eta_min)
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -196,11 +191,5 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     See :func:`cosine_warm_restarts_lr` for the formula.
     """
 
-    def __init__(
-        self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0
-    ) -> None:
-        self.T_0, self.T_mult, self.eta_min = T_0, T_mult, eta_min
-        super().__init__(optimizer)
-
-    def lr_at(self, epoch):
-        return cosine_warm_restarts_lr(epoch, self.base_lr, self.T_0, self.T_mult, self.eta_min)
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> None:
+        super().__init__(optimizer, cosine_warm_restarts_lr, T_0=T_0, T_mult=T_mult, eta_min=eta_min)

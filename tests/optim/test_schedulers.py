@@ -131,3 +131,22 @@ def test_bad_schedule_arguments_raise(make, error, match):
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def test_a_scheduler_is_its_pure_function_with_its_options():
+    opt = optim.SGD([np.zeros(1)], lr=0.3)
+    sched = optim.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=2, eta_min=0.01)
+    assert (sched.T_0, sched.T_mult, sched.eta_min) == (4, 2, 0.01)  # torch's attribute names
+    lrs = []
+    for _ in range(12):
+        sched.step()
+        lrs.append(opt.lr)
+    np.testing.assert_array_equal(lrs, optim.cosine_warm_restarts_lr(np.arange(1, 13), 0.3, 4, 2, 0.01))
+
+
+def test_a_scheduler_can_be_given_any_schedule_function():
+    opt = optim.SGD([np.zeros(1)], lr=1.0)
+    sched = optim.LRScheduler(opt, lambda epoch, lr0, k: lr0 / (1 + k * epoch), k=0.5)
+    sched.step()
+    sched.step()
+    assert opt.lr == 0.5 and sched.k == 0.5
