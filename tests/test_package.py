@@ -94,3 +94,21 @@ def test_every_lib_name_the_course_uses_exists():
         if not hasattr(target, attr):
             missing.append(dotted)
     assert missing == []
+
+
+def test_each_module_of_a_subpackage_exports_what_it_defines():
+    """A family's ``__all__`` is every public function and class defined there, so the package
+    (which re-exports the ``__all__`` of its modules) misses none and adds none."""
+    import importlib
+    import inspect
+
+    for package in SUBPACKAGES:
+        pkg = importlib.import_module(f"lib.{package}")
+        modules = [m.stem for m in (LIB / package).glob("*.py") if not m.stem.startswith("_")]
+        assert sorted(modules) == sorted(getattr(pkg, "FAMILIES", None) or pkg.TOPICS)
+        for name in modules:
+            module = importlib.import_module(f"lib.{package}.{name}")
+            defined = {n for n, v in vars(module).items() if not n.startswith("_")
+                       and (inspect.isfunction(v) or inspect.isclass(v)) and v.__module__ == module.__name__}
+            assert sorted(module.__all__) == sorted(defined), module.__name__
+            assert all(getattr(pkg, n) is getattr(module, n) for n in module.__all__)

@@ -14,7 +14,15 @@ from lib.losses._common import ArrayLike, PROB_EPS, _arrays, _broadcast_pair, _c
 from lib.losses._common import _check_targets01, _clip_prob, _elementwise_grad, _labels_for
 from lib.losses._common import _one_hot
 
-__all__ = ["bce", "bce_grad", "bce_with_logits", "bce_with_logits_grad", "weighted_bce", "weighted_bce_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad", "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "smooth_labels", "cross_entropy", "cross_entropy_grad", "nll", "nll_grad", "multilabel_bce", "multilabel_bce_grad", "multilabel_bce_with_logits", "kl_divergence", "kl_divergence_grad", "js_divergence", "focal", "focal_grad", "generalized_cross_entropy", "generalized_cross_entropy_grad", "softmax_focal"]
+__all__ = [
+    "bce", "bce_grad", "bce_with_logits", "bce_with_logits_grad", "weighted_bce",
+    "weighted_bce_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad",
+    "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad",
+    "smooth_labels", "cross_entropy", "cross_entropy_grad", "nll", "nll_grad", "multilabel_bce",
+    "multilabel_bce_grad", "multilabel_bce_with_logits", "kl_divergence", "kl_divergence_grad",
+    "js_divergence", "focal", "focal_grad", "generalized_cross_entropy",
+    "generalized_cross_entropy_grad", "softmax_focal"
+]
 
 
 def _prob_pair(probs, target, p_name: str = "probs", y_name: str = "target") -> list[np.ndarray]:

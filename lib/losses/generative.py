@@ -11,7 +11,10 @@ from lib._checks import check_probabilities, check_same_shape, reduce
 from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class_axis, _clip_prob
 from lib.losses.classification import _distribution_pair, bce
 
-__all__ = ["gan_discriminator", "gan_generator", "wasserstein_critic", "wasserstein_generator", "wasserstein_1d", "gradient_penalty", "vae_kl", "vae_loss", "diffusion_loss"]
+__all__ = [
+    "gan_discriminator", "gan_generator", "wasserstein_critic", "wasserstein_generator",
+    "wasserstein_1d", "gradient_penalty", "vae_kl", "vae_loss", "diffusion_loss"
+]
 
 
 def _neg_log(p: np.ndarray) -> np.ndarray:

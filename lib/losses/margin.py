@@ -14,7 +14,11 @@ from lib.losses._common import ArrayLike, _arrays, _broadcast_pair, _check_class
 from lib.losses._common import _check_targets01, _elementwise_grad, _labels_for, _sum_to_shape
 from lib.losses.classification import cross_entropy
 
-__all__ = ["hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive", "triplet", "info_nce", "cosine_embedding", "dice", "jaccard", "box_iou_loss", "box_iou_loss_grad"]
+__all__ = [
+    "hinge", "hinge_grad", "multiclass_hinge", "multiclass_hinge_grad", "contrastive",
+    "triplet", "info_nce", "cosine_embedding", "dice", "jaccard", "box_iou_loss",
+    "box_iou_loss_grad"
+]
 
 
 def _scores_signs(scores, target):

@@ -11,7 +11,10 @@ import numpy as np
 from lib._checks import as_real, check_positive, reduce
 from lib.losses._common import ArrayLike, _broadcast_pair, _elementwise_grad
 
-__all__ = ["mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad", "log_cosh", "log_cosh_grad", "pinball", "pinball_grad"]
+__all__ = [
+    "mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad", "log_cosh", "log_cosh_grad",
+    "pinball", "pinball_grad"
+]
 
 
 def mse(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:

@@ -10,7 +10,10 @@ from lib._checks import as_float_array, as_generator, as_real, check_integer, ch
 from lib._checks import check_nonnegative, result_dtype
 from lib.losses._common import ArrayLike, Weights
 
-__all__ = ["l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad", "elastic_net", "elastic_net_grad", "orthogonality_penalty", "orthogonality_penalty_grad", "spectral_norm"]
+__all__ = [
+    "l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad", "elastic_net",
+    "elastic_net_grad", "orthogonality_penalty", "orthogonality_penalty_grad", "spectral_norm"
+]
 
 
 def _weight_list(w, name: str = "w") -> tuple[list[np.ndarray], bool]:

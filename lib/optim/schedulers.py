@@ -12,7 +12,10 @@ import numpy as np
 from lib._checks import as_nonnegative, as_real, check_integer, check_positive
 from lib.optim.optimizers import Optimizer
 
-__all__ = ["step_lr", "exponential_lr", "cosine_annealing_lr", "cosine_warm_restarts_lr", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
+__all__ = [
+    "step_lr", "exponential_lr", "cosine_annealing_lr", "cosine_warm_restarts_lr",
+    "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts"
+]
 
 
 # --------------------------------------------------------------------------------------------

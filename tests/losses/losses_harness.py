@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from conftest import assert_close, t
@@ -95,6 +96,16 @@ def torch_grad(case: Case, args, reduction: str) -> np.ndarray:
     value = case.oracle(*targs, "sum" if reduction == "none" else reduction)
     value.backward()
     return targs[case.wrt].grad.numpy()
+
+
+def torch_focal(p, y, reduction, gamma=2.0, alpha=None):
+    """torchvision.ops.sigmoid_focal_loss, with BCE on probabilities instead of logits."""
+    ce = F.binary_cross_entropy(p, y, reduction="none")
+    p_t = p * y + (1 - p) * (1 - y)
+    loss = ce * (1 - p_t) ** gamma
+    if alpha is not None:
+        loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
+    return treduce(loss, reduction)
 
 
 def case_tests(cases: dict[str, Case]) -> dict[str, Callable]:

@@ -15,7 +15,23 @@ from hypothesis.extra.numpy import arrays
 from conftest import assert_close, t
 from lib import losses as L
 from lib.gradcheck import check_grad
-from losses_harness import REDUCTIONS, N, C, tt, treduce, unit_probs, simplex, bits, labels, Case, case_tests, extreme, small_shapes, Z23
+from losses_harness import (
+    C,
+    N,
+    REDUCTIONS,
+    Z23,
+    bits,
+    Case,
+    case_tests,
+    extreme,
+    labels,
+    simplex,
+    small_shapes,
+    torch_focal,
+    treduce,
+    tt,
+    unit_probs,
+)
 
 
 probabilities_with_ends = st.one_of(st.sampled_from([0.0, 1.0, 1e-300, 1 - 1e-16]), st.floats(0, 1))
@@ -54,16 +70,6 @@ GCE_FOCAL_BAD_INPUTS = [
     (lambda: L.softmax_focal(Z23, [0.5, 1]), TypeError, "labels"),
     (lambda: L.softmax_focal(Z23, [0, 1, 2]), ValueError, "labels"),
 ]
-
-
-def torch_focal(p, y, reduction, gamma=2.0, alpha=None):
-    """torchvision.ops.sigmoid_focal_loss, with BCE on probabilities instead of logits."""
-    ce = F.binary_cross_entropy(p, y, reduction="none")
-    p_t = p * y + (1 - p) * (1 - y)
-    loss = ce * (1 - p_t) ** gamma
-    if alpha is not None:
-        loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
-    return treduce(loss, reduction)
 
 
 def torch_kl(p, q, reduction):

@@ -16,17 +16,8 @@ from hypothesis.extra.numpy import arrays
 
 from conftest import assert_close, t
 from lib import losses as L
-from losses_harness import Z23, extreme, treduce, tt
+from losses_harness import Z23, extreme, torch_focal, tt
 
-
-def torch_focal(p, y, reduction, gamma=2.0, alpha=None):
-    """torchvision.ops.sigmoid_focal_loss, with BCE on probabilities instead of logits."""
-    ce = F.binary_cross_entropy(p, y, reduction="none")
-    p_t = p * y + (1 - p) * (1 - y)
-    loss = ce * (1 - p_t) ** gamma
-    if alpha is not None:
-        loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
-    return treduce(loss, reduction)
 
 def torch_vae_kl(mu, log_var):
     q = torch.distributions.Normal(mu, torch.exp(0.5 * log_var))

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from conftest import assert_close, t
 from lib import losses as L
-from losses_harness import REDUCTIONS, N, treduce, unit_probs, bits, Case, case_tests
+from losses_harness import N, REDUCTIONS, bits, Case, case_tests, treduce, unit_probs
 
 
 def _torch_w1_by_sorting(p_counts: np.ndarray, q_counts: np.ndarray, x: np.ndarray) -> float:

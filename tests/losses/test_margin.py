@@ -14,7 +14,20 @@ from hypothesis.extra.numpy import arrays
 from conftest import assert_close, t
 from lib import losses as L
 from lib.gradcheck import check_grad
-from losses_harness import REDUCTIONS, N, C, tt, treduce, unit_probs, bits, signs, labels, Case, case_tests, small_shapes
+from losses_harness import (
+    C,
+    N,
+    REDUCTIONS,
+    bits,
+    Case,
+    case_tests,
+    labels,
+    signs,
+    small_shapes,
+    treduce,
+    tt,
+    unit_probs,
+)
 
 
 def torch_nt_xent(z_i, z_j, temperature, reduction):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from conftest import assert_close, t
 from lib import losses as L
 from lib.gradcheck import check_grad
-from losses_harness import REDUCTIONS, N, treduce, signs
+from losses_harness import N, REDUCTIONS, signs, treduce
 
 
 def ranking_inputs(rng, margin):

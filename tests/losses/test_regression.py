@@ -16,7 +16,7 @@ from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 from conftest import assert_close, t
 from lib import losses as L
 from lib.gradcheck import check_grad
-from losses_harness import REDUCTIONS, N, treduce, Case, case_tests, extreme, small_shapes
+from losses_harness import N, REDUCTIONS, Case, case_tests, extreme, small_shapes, treduce
 
 
 def torch_pinball(pred, target, tau):

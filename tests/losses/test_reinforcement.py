@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from conftest import assert_close, t
 from lib import losses as L
-from losses_harness import N, tt, treduce, unit_probs, simplex, bits, labels, Case, case_tests
+from losses_harness import N, bits, Case, case_tests, labels, simplex, treduce, tt, unit_probs
 
 
 CASES: dict[str, Case] = {
