@@ -11,15 +11,15 @@ other:
 3. after a one-line change in ``--module`` (a comment appended): only the pages that use that
    module are executed again (``book/_ext/course_build.py``).
 
-For each it prints the wall time and the pages executed, counted from myst-nb's log
-("Executed notebook in ..."). The machine is shared and noisy: the counts are exact, the times
+For each it prints the wall time and the pages executed (the execution cache's records made
+during that build). The machine is shared and noisy: the counts are exact, the times
 are indications.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -46,25 +46,23 @@ def build(book: Path) -> tuple[float, list[str]]:
     """One ``jupyter-book build``; its wall time and the pages it executed."""
     env = {**os.environ, "PYTHONPATH": str(book),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    started = datetime.datetime.now(datetime.timezone.utc)
     start = time.perf_counter()
-    run = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(book), "-v"],
+    run = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(book)],
                          cwd=book, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if run.returncode != 0:
         sys.exit(f"the build failed:\n{(run.stdout + run.stderr)[-4000:]}")
-    return elapsed, executed_pages(run.stdout + run.stderr)
+    return elapsed, executed_pages(book, started)
 
 
-def executed_pages(log: str) -> list[str]:
-    """The pages myst-nb executed: the page being read when it logs 'Executed notebook'."""
-    pages, current = [], None
-    for line in log.splitlines():
-        reading = re.search(r"reading sources\.\.\. \[\s*\d+%\]\s+(\S+)", line)
-        if reading:
-            current = reading.group(1)
-        if "Executed notebook in" in line and current:
-            pages.append(current)
-    return pages
+def executed_pages(book: Path, since: datetime.datetime) -> list[str]:
+    """The pages executed since ``since``: the execution cache's records made since then."""
+    from jupyter_cache import get_cache
+
+    records = get_cache(book / "_build" / ".jupyter_cache").list_cache_records()
+    made = [r for r in records if r.created.replace(tzinfo=r.created.tzinfo or datetime.timezone.utc) >= since]
+    return sorted("/".join(Path(r.uri).parts[-3:]) for r in made)  # book/<chapter>/<page>.ipynb
 
 
 def main() -> None:
