@@ -257,7 +257,8 @@ def old_argument_names(**old_to_new: str) -> Callable[[Callable], Callable]:
             for old, new in old_to_new.items():
                 if old in kwargs:
                     if new in kwargs:
-                        raise TypeError(f"{fn.__name__}() got {new!r} and its old name {old!r}: give {new!r} only")
+                        raise TypeError(
+                            f"{fn.__name__}() got {new!r} and its old name {old!r}: give {new!r} only")
                     kwargs[new] = kwargs.pop(old)
             return fn(*args, **kwargs)
         call.old_argument_names = dict(old_to_new)  # type: ignore[attr-defined]

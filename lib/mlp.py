@@ -375,7 +375,8 @@ class MLP(Model):
         ``loss``: one of ``LOSSES``. With ``dropout=p > 0`` each step drops hidden units (masks
         drawn from ``rng``); the loss after each epoch is computed without dropout.
         """
-        return np.asarray(super().fit(X, Y, optimizer, epochs, batch_size, rng, callback, loss=loss, dropout=dropout))
+        history = super().fit(X, Y, optimizer, epochs, batch_size, rng, callback, loss=loss, dropout=dropout)
+        return np.asarray(history)
 
     def _fit_data(self, X, Y, loss: str, dropout: float) -> tuple[np.ndarray, np.ndarray]:
         loss = _check_loss(loss)

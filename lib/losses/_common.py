@@ -1,4 +1,5 @@
-"""Helpers shared by the loss families: dtype rules, broadcasting, clipping, reductions of gradients.
+"""Helpers shared by the loss families: dtype rules, broadcasting, clipping, reductions of
+gradients.
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

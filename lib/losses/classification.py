@@ -1,4 +1,5 @@
-"""Classification losses: probabilities or logits against labels or distributions (pages *Classification losses*, *Numerical stability*).
+"""Classification losses: probabilities or logits against labels or distributions (pages
+*Classification losses*, *Numerical stability*).
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

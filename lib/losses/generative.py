@@ -1,4 +1,5 @@
-"""Losses of generative models: GANs, Wasserstein critics, VAEs, diffusion (page *Generative losses*).
+"""Losses of generative models: GANs, Wasserstein critics, VAEs, diffusion (page *Generative
+losses*).
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

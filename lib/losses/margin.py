@@ -1,4 +1,5 @@
-"""Margin and metric-learning losses: scores with a margin, distances, embeddings, overlaps (page *Margin and metric learning*).
+"""Margin and metric-learning losses: scores with a margin, distances, embeddings, overlaps (page
+*Margin and metric learning*).
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

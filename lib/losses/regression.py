@@ -1,4 +1,5 @@
-"""Regression losses: a real-valued prediction against a real-valued target (page *Regression losses*).
+"""Regression losses: a real-valued prediction against a real-valued target (page *Regression
+losses*).
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

@@ -1,4 +1,5 @@
-"""Regularization terms added to a loss: L1, L2, elastic net, orthogonality, spectral norm (page *Regularization terms*).
+"""Regularization terms added to a loss: L1, L2, elastic net, orthogonality, spectral norm (page
+*Regularization terms*).
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

@@ -1,4 +1,5 @@
-"""Reinforcement-learning losses: TD targets, policy gradients, actor-critic, PPO (page *Reinforcement-learning losses*).
+"""Reinforcement-learning losses: TD targets, policy gradients, actor-critic, PPO (page
+*Reinforcement-learning losses*).
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

@@ -1,4 +1,5 @@
-"""Sequence losses: connectionist temporal classification, CTC (page *Margin and metric learning*, sequence section).
+"""Sequence losses: connectionist temporal classification, CTC (page *Margin and metric learning*,
+sequence section).
 
 The conventions every loss follows are stated once, in ``lib.losses``.
 """

@@ -1,4 +1,5 @@
-"""Optimizers, learning-rate schedules and mini-batches, in numpy, step for step like ``torch.optim``.
+"""Optimizers, learning-rate schedules and mini-batches, in numpy, step for step like
+``torch.optim``.
 
 One module per topic: ``optimizers``, ``schedulers``, ``minibatches``, ``clipping``. Every public
 name of each is also a name of this package (``lib.optim.Adam`` is ``lib.optim.optimizers.Adam``),

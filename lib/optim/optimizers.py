@@ -1,4 +1,5 @@
-"""Optimizers: SGD (momentum, Nesterov), Adagrad, RMSprop, Adam, AdamW, step for step like ``torch.optim``.
+"""Optimizers: SGD (momentum, Nesterov), Adagrad, RMSprop, Adam, AdamW, step for step like
+``torch.optim``.
 
 The conventions are stated once, in ``lib.optim``.
 """

@@ -1,4 +1,5 @@
-"""Learning-rate schedules: pure functions of the epoch (for plots) and objects that set ``optimizer.lr``, like ``torch.optim.lr_scheduler``.
+"""Learning-rate schedules: pure functions of the epoch (for plots) and objects that set
+``optimizer.lr``, like ``torch.optim.lr_scheduler``.
 
 The conventions are stated once, in ``lib.optim``.
 """
