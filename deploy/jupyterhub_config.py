@@ -59,9 +59,14 @@ c.Authenticator.allowed_users = s.students
 if s.auth == "native":
     import nativeauthenticator
 
-    c.JupyterHub.authenticator_class = "native"
+    from deploy.auth import CourseAuthenticator
+
+    c.JupyterHub.authenticator_class = CourseAuthenticator  # NativeAuthenticator, repaired
     c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "templates")]
     c.NativeAuthenticator.open_signup = False  # only the class list signs up unapproved
+    # who may log in is NativeAuthenticator's "authorized" flag (the class list, the instructor,
+    # and whoever the instructor approves at /hub/authorize), not a second list of JupyterHub's
+    c.Authenticator.allow_all = True
     c.NativeAuthenticator.minimum_password_length = 10
     c.NativeAuthenticator.check_common_password = True
     c.NativeAuthenticator.allowed_failed_logins = 5

@@ -90,7 +90,7 @@ class TrialHub:
     """The course's hub in a private folder, users named ``<prefix>-...``; a context manager."""
 
     def __init__(self, prefix: str | None = None, cull_timeout: int = 3600,
-                 mem_limit: str = "1G", cpu_limit: float = 1.0):
+                 mem_limit: str = "1G", cpu_limit: float = 1.0, auth: str = "dummy"):
         self.prefix = prefix or f"hb{secrets.token_hex(3)}"
         self.password = secrets.token_urlsafe(12)
         self.instructor = self.user("teach")
@@ -100,7 +100,7 @@ class TrialHub:
         self.env = {
             **os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "COURSE_HUB_DIR": str(self.dir), "COURSE_HUB_PORT": str(self.port),
-            "COURSE_HUB_INSTRUCTOR": self.instructor, "COURSE_HUB_AUTH": "dummy",
+            "COURSE_HUB_INSTRUCTOR": self.instructor, "COURSE_HUB_AUTH": auth,
             "COURSE_HUB_DUMMY_PASSWORD": self.password, "COURSE_HUB_CGROUP": self.prefix,
             "COURSE_HUB_MEM_LIMIT": mem_limit, "COURSE_HUB_CPU_LIMIT": str(cpu_limit),
             "COURSE_HUB_CULL_TIMEOUT": str(cull_timeout),
@@ -186,10 +186,16 @@ class TrialHub:
 class Browser:
     """One person's browser on the hub: cookies, XSRF tokens, redirects followed."""
 
-    def __init__(self, hub_url: str, name: str, password: str):
+    def __init__(self, hub_url: str, name: str, password: str, sign_up: bool = False):
         self.hub, self.name = hub_url, name
         self.server = f"{hub_url}/user/{name}"
         self.s = requests.Session()
+        if sign_up:  # NativeAuthenticator's form
+            self.s.get(f"{hub_url}/hub/signup", timeout=30).raise_for_status()
+            self.s.post(f"{hub_url}/hub/signup", timeout=60, data={
+                "username": name, "signup_password": password,
+                "signup_password_confirmation": password, "_xsrf": self._xsrf("/hub/")},
+            ).raise_for_status()
         self.s.get(f"{hub_url}/hub/login", timeout=30).raise_for_status()
         r = self.s.post(f"{hub_url}/hub/login", timeout=60, allow_redirects=False,
                         data={"username": name, "password": password, "_xsrf": self._xsrf("/hub/")})
