@@ -14,6 +14,7 @@
   list, students.txt, and choose a password; the instructor approves anyone else at
   /hub/authorize). The dummy authenticator exists for the tests only.
 """
+import signal
 import sys
 from pathlib import Path
 
@@ -22,6 +23,12 @@ sys.path.insert(0, str(REPO))
 
 from deploy import setup  # noqa: E402
 from deploy.spawner import CourseSpawner  # noqa: E402
+
+# A hub started in the background by a script inherits SIGINT ignored, and so would every server
+# and service it starts; JupyterHub stops them with SIGINT and would wait its 30 s interrupt
+# timeout for each. Its children get SIGINT's default action back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 s = setup.Settings.from_env()
 setup.prepare(s)
