@@ -207,6 +207,58 @@ def test_the_formgrader_loads_in_the_instructors_lab_and_not_for_students(run):
     assert "frame-ancestors 'none'" in student.get("/lab").headers["Content-Security-Policy"]
 
 
+# Runs in a page of the hub: puts ``src`` in a frame and says what the frame shows once it
+# shows ``expected`` (or after 30 s).
+FRAME = """
+const [src, expected, done] = arguments;
+const frame = document.createElement('iframe');
+const shown = () => {
+  try { return frame.contentDocument.title + ' | ' + frame.contentDocument.body.innerText; }
+  catch (e) { return 'blocked: ' + e; }
+};
+frame.onload = () => {
+  const start = Date.now();
+  const poll = () => {
+    const now = shown();
+    if (!now || now.startsWith('blocked') || now.includes(expected) || Date.now() - start > 30000) {
+      done(now || 'blocked: empty frame');
+    } else { setTimeout(poll, 200); }
+  };
+  poll();
+};
+frame.src = src;
+document.body.appendChild(frame);
+setTimeout(() => done('blocked: no load in 60 s'), 60000);
+"""
+
+
+def log_in(browser, hub, name: str) -> None:
+    from selenium.webdriver.common.by import By
+    browser.get(f"{hub.url}/hub/logout")  # whoever was logged in before
+    browser.get(f"{hub.url}/hub/login")
+    browser.find_element(By.ID, "username_input").send_keys(name)
+    browser.find_element(By.ID, "password_input").send_keys(hub.password)
+    browser.find_element(By.ID, "login_submit").click()
+    browser.get(f"{hub.url}/user/{name}/lab")  # through the hub's OAuth to the server's page
+    assert browser.current_url.startswith(f"{hub.url}/user/{name}/lab"), browser.current_url
+
+
+def test_the_formgrader_renders_in_a_frame_of_the_instructors_lab_in_a_real_browser(run, browser):
+    teach = run.hub.instructor
+    log_in(browser, run.hub, teach)
+    shown = browser.execute_async_script(FRAME, f"/user/{teach}/formgrader/manage_assignments",
+                                         ASSIGNMENT)
+    assert shown.startswith("nbgrader formgrade") and "Manage Assignments" in shown, shown
+    assert ASSIGNMENT in shown
+
+
+def test_a_students_server_refuses_to_be_framed_in_a_real_browser(run, browser):
+    ada = run.students["model"]
+    log_in(browser, run.hub, ada)
+    shown = browser.execute_async_script(FRAME, f"/user/{ada}/api/contents/{ASSIGNMENT}", ASSIGNMENT)
+    assert shown.startswith("blocked"), shown
+
+
 def test_each_server_runs_with_a_memory_and_cpu_limit(run):
     from deploy import cgroups
     version = cgroups.version()
