@@ -55,7 +55,8 @@ class Group:
         """Make the group and write its limits: memory (bytes), CPU (cores: ``cpus`` x the
         period per period), processes and threads. None: no limit."""
         if self.version == 2:
-            enable = "+memory +cpu +pids"
+            available = set((ROOT / "cgroup.controllers").read_text().split())
+            enable = " ".join(f"+{c}" for c in ("memory", "cpu", "pids") if c in available)
             (self.dirs[0].parent).mkdir(exist_ok=True)
             (ROOT / "cgroup.subtree_control").write_text(enable)
             (self.dirs[0].parent / "cgroup.subtree_control").write_text(enable)
@@ -69,7 +70,8 @@ class Group:
             self._file("memory", "memory.limit_in_bytes").write_text(str(mem_bytes or -1))
             self._file("cpu", "cpu.cfs_period_us").write_text(str(period_us))
             self._file("cpu", "cpu.cfs_quota_us").write_text(str(quota or -1))
-        self._file("pids", "pids.max").write_text(str(pids))
+        if self._file("pids", "pids.max").parent.exists():  # v2 without the pids controller
+            self._file("pids", "pids.max").write_text(str(pids))
 
     def join(self) -> None:
         """Move the calling process into the group (safe in a ``preexec_fn``: file writes only)."""

@@ -16,7 +16,7 @@ import asyncio
 import os
 
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from deploy import accounts, cgroups, shared_env
 
@@ -27,9 +27,9 @@ class CourseSpawner(LocalProcessSpawner):
     cgroup_parent = Unicode("course-hub", config=True,
                             help="Parent control group of every server's group.")
     pids_limit = Integer(512, config=True, help="Processes and threads of one server.")
-    require_limits = Integer(1, config=True,
-                             help="1: refuse to start a server when no control group can hold "
-                                  "its limits; 0: start it without limits (logged).")
+    require_limits = Bool(True, config=True,
+                          help="Refuse to start a server when no control group can hold its "
+                               "limits (False: start it without limits, logged).")
     student_config = Unicode(config=True, help="Jupyter config folder of students' servers.")
     instructor_config = Unicode(config=True, help="Jupyter config folder of the instructor's.")
     course_dir = Unicode(config=True, help="The instructor's course folder (nbgrader root).")
@@ -40,7 +40,7 @@ class CourseSpawner(LocalProcessSpawner):
             if self.require_limits:
                 raise RuntimeError("no writable control group (cgroup v1 or v2) for the memory "
                                    "and CPU limits: run the hub as root, or set "
-                                   "CourseSpawner.require_limits = 0 to run without limits")
+                                   "CourseSpawner.require_limits = False to run without limits")
             self.log.warning("no writable control group: %s's server runs without limits",
                              self.user.name)
             return None

@@ -173,7 +173,8 @@ class TrialHub:
                 group.kill_all()
                 group.remove()
             accounts.remove_user(entry.pw_name)
-        self.final_log = self.tail(200)  # for a failing test's message
+        if self.log.exists():
+            self.final_log = self.tail(200)  # for a failing test's message
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> "TrialHub":

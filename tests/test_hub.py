@@ -21,7 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.synthetic import model_answers, filled
+from deploy import cgroups
+from deploy.trial import PROXY, Browser, TrialHub, processes_of
+from grading.synthetic import filled, model_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE, ASSIGNMENT = "nn-foundations", "activations"
@@ -43,6 +45,7 @@ class Run:
     feedback: dict[str, list[str]] = field(default_factory=dict)  # name -> feedback HTML files
     server_pids: dict[str, int] = field(default_factory=dict)
     side_pids: list[int] = field(default_factory=list)
+    escaped: bool = False   # a file the partial work wrote from inside grading exists
 
 
 def work(release: dict, role: str, escape_to: Path) -> dict:
@@ -72,7 +75,6 @@ def as_user(name: str, *argv: str) -> subprocess.CompletedProcess:
 def server_pid(name: str) -> int:
     """The pid of ``name``'s single-user server."""
     uid = pwd.getpwnam(name).pw_uid
-    from deploy.trial import processes_of
     for pid in processes_of({uid}):
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         if any(part.endswith(b"jupyterhub-singleuser") for part in cmdline):
@@ -82,7 +84,6 @@ def server_pid(name: str) -> int:
 
 @pytest.fixture(scope="module")
 def run():
-    from deploy.trial import PROXY, Browser, TrialHub
     assert PROXY.exists(), "configurable-http-proxy is missing: run `make hub-proxy` (npm ci)"
     assert shutil.which("bwrap"), "bubblewrap is missing: run `make sandbox`"
     hub = TrialHub()
@@ -260,7 +261,6 @@ def test_a_students_server_refuses_to_be_framed_in_a_real_browser(run, browser):
 
 
 def test_each_server_runs_with_a_memory_and_cpu_limit(run):
-    from deploy import cgroups
     version = cgroups.version()
     for name, pid in run.server_pids.items():
         group = cgroups.Group(run.hub.prefix, name, version)
@@ -282,8 +282,6 @@ def test_the_idle_culler_runs_as_a_hub_service(run):
 
 
 def test_nothing_is_left_once_the_hub_stops(run):
-    from deploy import cgroups
-    from deploy.trial import processes_of
     hub = run.hub
     uids = {p.pw_uid for p in hub.users()}
     homes = [p.pw_dir for p in hub.users()]
