@@ -213,7 +213,7 @@ class Browser:
         headers = {"X-XSRFToken": self._xsrf("/hub/")}
         return self.s.request(method, f"{self.hub}/hub/api{path}", headers=headers, timeout=60, **kw)
 
-    def start_server(self, timeout: float = 180) -> float:
+    def start_server(self, timeout: float = 300) -> float:
         """Start this user's server as the hub's spawn page does; seconds until it answers."""
         t0 = time.monotonic()
         r = self.hub_api("POST", f"/users/{self.name}/server")
