@@ -59,8 +59,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _stop_pid(pid: int, timeout: float = 30) -> None:
-    """SIGTERM, then SIGKILL after ``timeout`` seconds, and wait until ``pid`` is gone."""
+def started(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot), None if it is gone: with the pid, the
+    identity of a process (a pid alone may be reused by another process once it has ended)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _stop_pid(pid: int, timeout: float = 30, start: int | None = None) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds, and wait until ``pid`` is gone; only
+    while it is the process that started at ``start`` (when given)."""
+    if start is not None and started(pid) != start:
+        return
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
         try:
             os.kill(pid, sig)
@@ -136,7 +148,7 @@ class TrialHub:
         return "\n".join(text.splitlines()[-lines:])
 
     def side_pids(self) -> list[int]:
-        """The proxy's and the culler's pids (children of the hub)."""
+        """The pids of the hub's children (the proxy, the culler, servers running)."""
         pids = []
         state = self.dir / "state" / "proxy.pid"
         if state.exists():
@@ -153,7 +165,7 @@ class TrialHub:
     def stop(self) -> None:
         """Stop the hub (it stops every server), then by pid whatever is left; remove the
         users, their homes, the control groups and the folder."""
-        side = self.side_pids()
+        side = {pid: started(pid) for pid in self.side_pids()}
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()  # the hub stops its servers, the culler and the proxy
             try:
@@ -161,11 +173,12 @@ class TrialHub:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for pid in side:
-            _stop_pid(pid, timeout=5)
+        for pid, start in side.items():
+            if start is not None:
+                _stop_pid(pid, timeout=5, start=start)
         uids = {p.pw_uid for p in self.users()}
         for pid in processes_of(uids):
-            _stop_pid(pid, timeout=5)
+            _stop_pid(pid, timeout=5, start=started(pid))
         version = cgroups.version()
         for entry in self.users():
             if version is not None:

@@ -2,7 +2,6 @@
 killed past the memory limit and gets no more CPU than its share; the group is removed after."""
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 
