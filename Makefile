@@ -34,8 +34,8 @@ sandbox:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap; }
 
-## Every test, with coverage of lib/: lib vs torch, nbval, book build, browser, grading, JupyterLab.
-test: $(STAMP) browser sandbox
+## Every test, with coverage of lib/: lib vs torch, nbval, book build, browser, grading, JupyterLab, hub.
+test: $(STAMP) browser sandbox hub-proxy
 	$(BIN)/python -m pytest --cov=lib --cov-report=term-missing
 
 clean:
@@ -107,6 +107,25 @@ similarity: $(STAMP) need-assignment
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises \
 		--KernelManager.transport_encryption=auto $(ALLOW_ROOT)
+
+# ---------------------------------------------------------------------------------------------
+# The course on a JupyterHub (deploy/; README, "Running the course on a JupyterHub").
+.PHONY: hub hub-proxy
+HUB_ENV := $(foreach v,DIR IP PORT INSTRUCTOR MEM_LIMIT CPU_LIMIT CULL_TIMEOUT,$(if $(HUB_$(v)),COURSE_HUB_$(v)=$(HUB_$(v))))
+
+## configurable-http-proxy for the hub, from npm (pinned in package.json / package-lock.json).
+hub-proxy: node_modules/.bin/configurable-http-proxy
+node_modules/.bin/configurable-http-proxy: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## The course's JupyterHub on 127.0.0.1:8000, as root (HUB_PORT=, HUB_DIR=, HUB_INSTRUCTOR=, ...).
+hub: $(STAMP) sandbox hub-proxy
+	@test "$$(id -u)" -eq 0 || { echo "the hub runs as root (it starts each student's server as that student): sudo make hub"; exit 2; }
+	$(HUB_ENV) $(BIN)/python -m deploy.banner
+	$(HUB_ENV) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 ## This list.
 help:

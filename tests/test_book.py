@@ -19,8 +19,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 def toc_parts() -> list[tuple[str, list[str]]]:
@@ -91,32 +89,6 @@ def site_server(built_site):
         os.kill(server.pid, 15)
         server.wait(timeout=10)
         server.stdout.close()
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    """Headless Chromium from Debian's packages, with every host but 127.0.0.1 unreachable."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), (
-        "Debian's chromium and chromium-driver are needed: `make test` installs them "
-        "(apt-get install chromium chromium-driver)"
-    )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,900",
-                 # offline: the site must not need any other host (MathJax comes from the site)
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    os.environ.setdefault("SE_OFFLINE", "true")  # selenium-manager must not download anything
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
 
 
 # Runs in the page: waits for MathJax, then reports what a reader would see go wrong.
