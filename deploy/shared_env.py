@@ -30,20 +30,23 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 _libc = ctypes.CDLL(None, use_errno=True)  # loaded here, never in the forked child
 
 
-FIND_LIB = "import importlib.util as u; s = u.find_spec('lib'); print(s.origin if s else '')"
+# The course's packages installed editable from the repository: lib, and the students' selfcheck.
+PACKAGES = ("lib", "selfcheck")
+FIND_LIB = ("import importlib.util as u\nfor name in %r:\n    s = u.find_spec(name)\n"
+            "    print(s.origin if s else '')" % (PACKAGES,))
 
 
 @functools.cache
 def python_roots() -> list[Path]:
     """The folders a server's Python reads: the venv, the installation it was made from, and
-    ``lib`` (installed editable from the repository: its folder only, not the course's source)."""
+    ``lib`` and ``selfcheck`` (installed editable from the repository: their folders only, not
+    the course's source)."""
     roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
              Path(os.path.realpath(sys.executable)).parents[1]}
     # where the environment itself finds lib (-I: not from the working folder or the hub's path)
     found = subprocess.run([sys.executable, "-I", "-c", FIND_LIB], capture_output=True, text=True,
-                           cwd="/").stdout.strip()
-    if found:
-        roots.add(Path(found).resolve().parent)
+                           cwd="/").stdout.split()
+    roots.update(Path(origin).resolve().parent for origin in found)
     return sorted(r for r in roots if r.exists())
 
 
