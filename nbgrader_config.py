@@ -10,13 +10,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # for the grading package's preprocessor below
 
-from grading.feedback import HideHiddenTests  # noqa: E402
+from grading.feedback import FeedbackExporter, HideHiddenTests, LabelledGrades  # noqa: E402
+from grading.late import PercentPerDay  # noqa: E402
 from grading.judge.execute import SandboxedExecute  # noqa: E402
 from grading.judge.sanitize import DropEmptyMetadata, RestoreCellRoles  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, LimitOutput,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, LimitOutput,
     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
@@ -53,16 +54,27 @@ c.KernelManager.transport_encryption = "auto"
 
 # Feedback shows each test's message but never hidden-test source (nbgrader shows it by default,
 # jupyter/nbgrader#917).
-c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# Readable offline (grading/templates/course_feedback): each graded cell named by its task, written
+# answers awaiting grading shown as pending, math as MathML rather than MathJax from a CDN.
+c.GenerateFeedback.preprocessors = [HideHiddenTests, LabelledGrades, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.FeedbackExporter.template_name = "course_feedback"
+c.FeedbackExporter.extra_template_basedirs = [str(ROOT / "grading" / "templates")]
 
 # Students validate in JupyterLab: show every failing test, not only the first.
 c.Validator.validate_all = True
 
-# `nbgrader zip_collect ASSIGNMENT` takes an LMS download (zip files or loose files) from
-# downloaded/<assignment>/archive/ and files each notebook under submitted/<student>/<assignment>/.
-# File names as LMSs such as Canvas write them: <student>_<anything>_<notebook>.ipynb, e.g.
-# "doejane_12345_678901_activations.ipynb" is doejane's activations.ipynb.
-NOTEBOOKS = sorted({p.stem for p in (ROOT / "solutions").glob("*/*.ipynb")})
-c.FileNameCollectorPlugin.named_regexp = (
-    r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>(?:" + "|".join(NOTEBOOKS) + r")\.ipynb)$"
-)
+# Late work. nbgrader compares each submission's hand-in time (timestamp.txt, written by
+# `python -m grading.collect`) with the assignment's due date in the gradebook, set with
+#   nbgrader db assignment add losses --duedate="2026-12-01 23:59:00 UTC"
+# and takes off this share of the autograded score per started day late (grading/late.py).
+# 0 marks late work late without a penalty.
+c.AssignLatePenalties.plugin_class = PercentPerDay
+c.PercentPerDay.percent_per_day = 10
+
+# LMS downloads (`python -m grading.collect A download.zip`): the zone of the zip entries' times
+# (zip files store local time without a zone: set the zone your LMS writes them in).
+c.Collect.zip_timezone = "UTC"
+# Canvas' id of each assignment, so that grades_canvas.csv updates that assignment on import
+# (the number in the assignment's Canvas address); an assignment not listed gets a new column.
+c.Canvas.assignment_ids = {}

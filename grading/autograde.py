@@ -14,6 +14,7 @@ code unsandboxed.
 from __future__ import annotations
 
 import argparse
+import csv
 import multiprocessing
 import os
 import re
@@ -29,7 +30,7 @@ from nbgrader.api import MissingEntry
 from nbformat.warnings import MissingIDFieldWarning
 from sqlalchemy.exc import SAWarning
 
-from grading.course import api as course_api, load_config
+from grading.course import api as course_api, assignment_notebooks, load_config
 from grading.judge import execute
 from grading.judge.notes import submission_notes
 from grading.sandbox import bwrap
@@ -86,11 +87,7 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
         if why:
             raise SystemExit(f"cannot grade in a sandbox: {why}. To run the students' code unsandboxed "
                              f"(with your rights), pass {bwrap.SWITCH}")
-    source = root / api.coursedir.source_directory / assignment
-    expected = sorted(p.stem for p in source.glob("*.ipynb"))
-    if not expected:
-        known = sorted(p.name for p in source.parent.iterdir() if p.is_dir()) if source.parent.is_dir() else []
-        raise SystemExit(f"unknown assignment {assignment!r}: the assignments are {', '.join(known)}")
+    expected = [p.stem for p in assignment_notebooks(assignment, api.config)]
     with api.gradebook as gb:
         try:
             gb.find_assignment(assignment)
@@ -164,7 +161,24 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
     for o in ordered:
         if o.status != "graded":
             print(f"  {o.student}: {o.status} — " + "; ".join(o.reasons), file=out)
+    write_report(root / "reports" / assignment / "autograde.csv", ordered)
     return ordered
+
+
+def write_report(path: Path, outcomes: list[Outcome]) -> None:
+    """Each student's outcome (the latest autograde of each), for ``grading.grades``."""
+    rows = {}
+    if path.is_file():
+        with path.open(newline="") as f:
+            rows = {r["student"]: r for r in csv.DictReader(f)}
+    for o in outcomes:
+        rows[o.student] = {"student": o.student, "status": o.status, "score": o.score,
+                           "max_score": o.max_score, "reason": "; ".join(o.reasons)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["student", "status", "score", "max_score", "reason"])
+        writer.writeheader()
+        writer.writerows(rows[s] for s in sorted(rows))
 
 
 def record(api, assignment: str, student: str, started: float, notes: list[str]) -> Outcome:

@@ -15,7 +15,13 @@ def load_config(course_dir: str | os.PathLike | None = None) -> Config:
     if not (folder / "nbgrader_config.py").is_file():
         raise SystemExit(
             f"no nbgrader_config.py in {folder}: run this from the course's root folder")
-    return PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    try:
+        return PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    except Exception as exc:  # nbgrader's own commands would go on with its defaults: refuse
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise SystemExit(f"{folder / 'nbgrader_config.py'} could not be loaded ({type(exc).__name__}: "
+                         f"{first}): fix it first; without it nbgrader grades unsandboxed and shows "
+                         f"hidden tests in feedback") from None
 
 
 def api(course_dir: str | os.PathLike | None = None):
@@ -25,3 +31,14 @@ def api(course_dir: str | os.PathLike | None = None):
     config = load_config(course_dir)
     config.Exchange.root = str(Path(course_dir or Path.cwd()).resolve() / ".exchange")
     return NbGraderAPI(config=config)
+
+
+def assignment_notebooks(assignment: str, config: Config) -> list[Path]:
+    """The source notebooks of ``assignment``; exits with the list of assignments when there is
+    no such assignment (a typo)."""
+    source = Path(config.CourseDirectory.root) / config.CourseDirectory.source_directory
+    notebooks = sorted((source / assignment).glob("*.ipynb"))
+    if not notebooks:
+        known = sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
+        raise SystemExit(f"unknown assignment {assignment!r}: the assignments are {', '.join(known)}")
+    return notebooks

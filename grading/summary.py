@@ -6,7 +6,8 @@ For every graded cell (autograded test cell or manually graded answer) over the 
 the gradebook: mean score, standard deviation, minimum, maximum and how many scored 0. Printed
 as a table, written to ``<out>/<ASSIGNMENT>-questions.csv``, and drawn in
 ``<out>/<ASSIGNMENT>-questions.png`` (mean fraction of the points per question, with the spread).
-A manually graded answer that nobody has graded yet counts 0 and is marked "ungraded".
+A written answer nobody has graded yet is left out of its question's numbers and counted as
+pending (never as a 0); the students of the roster without a grade are listed with the reason.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grading.course import api as course_api
+from grading.course import api as course_api, assignment_notebooks
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Question:
     name: str
     max_score: float
     scores: np.ndarray
-    ungraded: int
+    pending: int
 
     @property
     def zeros(self) -> int:
@@ -49,6 +50,7 @@ def questions(assignment: str, course_dir: Path | None = None) -> list[Question]
     from nbgrader.api import MissingEntry
 
     api = course_api(course_dir)
+    assignment_notebooks(assignment, api.config)
     with api.gradebook as gb:
         try:
             record = gb.find_assignment(assignment)
@@ -61,18 +63,19 @@ def questions(assignment: str, course_dir: Path | None = None) -> list[Question]
         for notebook in record.notebooks:
             order = _cell_order(source_dir / f"{notebook.name}.ipynb")
             for cell in sorted(notebook.grade_cells, key=lambda c: (order.get(c.name, len(order)), c.name)):
-                scores, ungraded = [], 0
+                scores, pending = [], 0
                 for sub in submissions:
                     try:
                         grade = gb.find_grade(cell.name, notebook.name, assignment, sub.student.id)
-                    except MissingEntry:
+                    except MissingEntry:  # a notebook missing from the submission: 0, as nbgrader
                         scores.append(0.0)
                         continue
                     if grade.auto_score is None and grade.manual_score is None:
-                        ungraded += 1
-                    scores.append(float(grade.score))
+                        pending += 1
+                    else:
+                        scores.append(float(grade.score))
                 result.append(Question(notebook.name, cell.name, float(cell.max_score),
-                                       np.asarray(scores, dtype=float), ungraded))
+                                       np.asarray(scores, dtype=float), pending))
     return result
 
 
@@ -85,7 +88,7 @@ def table_rows(qs: list[Question]) -> list[dict]:
             "mean": round(float(q.scores.mean()), 3) if n else 0.0,
             "std": round(float(q.scores.std()), 3) if n else 0.0,
             "min": float(q.scores.min()) if n else 0.0, "max": float(q.scores.max()) if n else 0.0,
-            "zeros": q.zeros, "ungraded": q.ungraded,
+            "zeros": q.zeros, "pending": q.pending,
         })
     return rows
 
@@ -104,7 +107,7 @@ def plot(qs: list[Question], assignment: str, path: Path) -> None:
     spread = [np.minimum(std, mean), np.minimum(std, 1 - mean)]  # the spread within [0, 1]
     ax.barh(y, mean, xerr=spread, color="tab:blue", alpha=0.8, capsize=3)
     for yi, q in zip(y, qs):
-        note = f" ({q.ungraded} ungraded)" if q.ungraded else ""
+        note = f" ({q.pending} pending)" if q.pending else ""
         ax.text(1.02, yi, f"{q.zeros}/{len(q.scores)} at 0{note}", va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
@@ -131,9 +134,17 @@ def summarize(assignment: str, out_dir: Path, course_dir: Path | None = None, ou
     header = f"{'question':<32} {'points':>6} {'mean':>6} {'std':>6} {'min':>5} {'max':>5} {'zeros':>6}"
     print(header, file=out)
     for r in rows:
-        note = f"  ({r['ungraded']} ungraded)" if r["ungraded"] else ""
+        note = f"  ({r['pending']} pending manual grading)" if r["pending"] else ""
         print(f"{r['question']:<32} {r['points']:>6g} {r['mean']:>6.2f} {r['std']:>6.2f} "
               f"{r['min']:>5g} {r['max']:>5g} {r['zeros']:>3}/{r['submissions']:<2}{note}", file=out)
+    from grading.grades import grade_rows
+
+    missing = [r for r in grade_rows(course_dir) if r.assignment == assignment
+               and r.status not in ("graded", "pending manual grading")]
+    if missing:
+        print(f"\nnot graded ({len(missing)}):", file=out)
+        for r in missing:
+            print(f"  {r.student}: {r.status}", file=out)
     print(f"\nwritten: {csv_path} and {png_path}", file=out)
     return rows
 

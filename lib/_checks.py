@@ -3,11 +3,25 @@
 Each check raises a ``TypeError`` or ``ValueError`` whose message names the argument, says what
 was expected and what came instead, so that a student or a reader knows what to fix. They are
 kept here, in one place, so that every public function speaks the same way.
+
+One rule for each kind of value:
+
+* **a wrong kind** of value is a ``TypeError``, **a value out of range** a ``ValueError``;
+* **real numbers** (``as_real``): Python and numpy real scalars and 0-d real arrays; a boolean, a
+  string or a complex number is refused, and so are NaN and infinity;
+* **integers** (``check_integer``): Python and numpy integers; a boolean or a float (even 2.0) is
+  refused;
+* **booleans** (``as_flag``): ``True``/``False`` and numpy booleans only (not 0/1, not strings);
+* **probabilities** (``check_probabilities``): every entry in [0, 1], NaN refused;
+* **random generators** (``as_generator``): a ``np.random.Generator`` (used and advanced), an int
+  seed, or ``None`` (fresh entropy).
 """
 from __future__ import annotations
 
+import functools
+import math
 import numbers
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -181,8 +195,72 @@ def as_finite_float64(x, name: str) -> np.ndarray:
     return arr
 
 
-def check_integer(value, name: str) -> int:
-    """``value`` as an int; a bool, a float or anything else that is not an integer is refused."""
+def check_integer(value, name: str, minimum: int | None = None) -> int:
+    """``value`` as an int, at least ``minimum`` if given.
+
+    ``TypeError`` for a bool, a float or anything else that is not an integer; ``ValueError``
+    below the minimum.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def as_real(value, name: str) -> float:
+    """``value`` as a finite Python float (which, unlike a numpy float64, promotes no float32 array).
+
+    ``TypeError`` unless it is a real scalar (Python or numpy, or a 0-d real array; a boolean is
+    refused); ``ValueError`` for NaN or infinity.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def as_nonnegative(value, name: str) -> float:
+    """``as_real``, and >= 0."""
+    value = as_real(value, name)
+    check_nonnegative(value, name)
+    return value
+
+
+def as_positive(value, name: str) -> float:
+    """``as_real``, and > 0."""
+    value = as_real(value, name)
+    check_positive(value, name)
+    return value
+
+
+def as_flag(value, name: str) -> bool:
+    """``value`` as a bool: ``True``/``False`` or a numpy boolean, nothing else (not 0/1, not a string)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def old_argument_names(**old_to_new: str) -> Callable[[Callable], Callable]:
+    """Decorator: the function also accepts the old keyword spelling of renamed arguments.
+
+    ``@old_argument_names(p="probs", y="target")`` lets ``bce(p=..., y=...)`` still call
+    ``bce(probs=..., target=...)``; giving both spellings of one argument is a ``TypeError``.
+    """
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(
+                            f"{fn.__name__}() got {new!r} and its old name {old!r}: give {new!r} only")
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+        call.old_argument_names = dict(old_to_new)  # type: ignore[attr-defined]
+        return call
+    return decorate

@@ -35,12 +35,11 @@ Conventions of this module:
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable
 
 import numpy as np
 
-from lib._checks import as_float_array, check_nonnegative, check_positive, check_same_shape
+from lib._checks import as_float_array, as_nonnegative, as_positive, check_integer, check_same_shape
 
 __all__ = [
     "sigmoid", "sigmoid_grad",
@@ -74,19 +73,8 @@ def _finish(values, dtype: np.dtype) -> np.ndarray:
     return np.asarray(values, dtype=dtype)
 
 
-def _check_parameter(value, name: str, *, strictly_positive: bool) -> float:
-    """A finite real scalar that is > 0 (``strictly_positive``) or >= 0; returned as a float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    (check_positive if strictly_positive else check_nonnegative)(value, name)
-    return float(value)
-
-
 def _check_axis(axis, z: np.ndarray) -> int:
-    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"axis must be an integer, got {type(axis).__name__} {axis!r}")
+    axis = check_integer(axis, "axis")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(
             f"axis {axis} is out of range for z of shape {z.shape} ({z.ndim}-D); "
@@ -257,7 +245,7 @@ def leaky_relu(z, alpha: float = 0.01) -> np.ndarray:
     ``leaky_relu_grad``. Shapes: elementwise. As ``F.leaky_relu(z, negative_slope=alpha)``.
     Raises ``ValueError`` for alpha < 0 or non-finite, ``TypeError`` for a non-number.
     """
-    alpha = _check_parameter(alpha, "alpha", strictly_positive=False)
+    alpha = as_nonnegative(alpha, "alpha")
     z, dtype = _prepare(z)
     return _finish(np.where(z > 0, z, alpha * z), dtype)
 
@@ -268,7 +256,7 @@ def leaky_relu_grad(z, alpha: float = 0.01) -> np.ndarray:
     Convention at the kink: the derivative at 0 is alpha, as torch's autograd gives.
     Shapes: elementwise. Same checks on ``alpha`` as ``leaky_relu``.
     """
-    alpha = _check_parameter(alpha, "alpha", strictly_positive=False)
+    alpha = as_nonnegative(alpha, "alpha")
     z, dtype = _prepare(z)
     return _finish(np.where(z > 0, 1.0, alpha), dtype)
 
@@ -282,7 +270,7 @@ def elu(z, alpha: float = 1.0) -> np.ndarray:
     never exponentiating a positive number. As ``F.elu(z, alpha=alpha)``.
     Raises ``ValueError`` for alpha <= 0 or non-finite, ``TypeError`` for a non-number.
     """
-    alpha = _check_parameter(alpha, "alpha", strictly_positive=True)
+    alpha = as_positive(alpha, "alpha")
     z, dtype = _prepare(z)
     return _finish(np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))), dtype)
 
@@ -293,7 +281,7 @@ def elu_grad(z, alpha: float = 1.0) -> np.ndarray:
     Convention at the kink: alpha (the left-hand derivative), as torch's autograd gives.
     Shapes: elementwise. Same checks on ``alpha`` as ``elu``.
     """
-    alpha = _check_parameter(alpha, "alpha", strictly_positive=True)
+    alpha = as_positive(alpha, "alpha")
     z, dtype = _prepare(z)
     return _finish(np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))), dtype)
 
@@ -331,7 +319,7 @@ def swish(z, beta: float = 1.0) -> np.ndarray:
     elementwise. Stability: the stable sigmoid (no overflow for any finite beta z).
     Raises ``ValueError`` for beta <= 0 or non-finite, ``TypeError`` for a non-number.
     """
-    beta = _check_parameter(beta, "beta", strictly_positive=True)
+    beta = as_positive(beta, "beta")
     z, dtype = _prepare(z)
     return _finish(z * _sigmoid(beta * z), dtype)
 
@@ -343,7 +331,7 @@ def swish_grad(z, beta: float = 1.0) -> np.ndarray:
     Stability: both sigmoids are the stable form, so 1 - sigma never cancels.
     Same checks on ``beta`` as ``swish``.
     """
-    beta = _check_parameter(beta, "beta", strictly_positive=True)
+    beta = as_positive(beta, "beta")
     z, dtype = _prepare(z)
     s = _sigmoid(beta * z)
     return _finish(s + beta * z * s * _sigmoid(-beta * z), dtype)

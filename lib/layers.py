@@ -13,19 +13,12 @@ Each is a pair of functions, a forward pass and its backward pass, with the conv
 """
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from lib._checks import (
-    as_finite_float64,
-    as_float_array,
-    as_generator,
-    check_dropout_rate,
-    check_finite,
-    check_ndim,
-)
+from lib._checks import as_finite_float64, as_flag, as_float_array, as_generator, as_positive
+from lib._checks import as_real, check_dropout_rate, check_finite, check_in_range, check_ndim
 
 __all__ = [
     "dropout", "dropout_backward",
@@ -50,7 +43,7 @@ def dropout(
     """
     p = check_dropout_rate(p)
     x = as_float_array(x, "x")
-    if not training or p == 0:
+    if not as_flag(training, "training") or p == 0:
         return x.copy(), np.ones_like(x)
     keep = as_generator(rng).random(x.shape) < 1.0 - p
     mask = (keep / (1.0 - p)).astype(x.dtype)
@@ -84,14 +77,6 @@ class NormCache(NamedTuple):
     gamma: np.ndarray
     axis: int
     fixed_stats: bool
-
-
-def _check_eps(eps) -> float:
-    if isinstance(eps, (bool, str, bytes)) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a positive real number, got {eps!r}")
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive finite number (it keeps 1/sqrt(var + eps) finite), got {eps!r}")
-    return float(eps)
 
 
 def _check_affine(gamma, beta, n: int, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +141,7 @@ def batch_norm(
 
     The backward pass is ``batch_norm_backward(grad_out, cache)``.
     """
-    eps = _check_eps(eps)
+    eps = as_positive(eps, "eps")
     x = as_finite_float64(x, "x")
     check_ndim(x, "x", 2, "shape (N, C): one sample per row, one feature per column")
     n, c = x.shape
@@ -166,11 +151,9 @@ def batch_norm(
     if running_mean is not None:
         running_mean = _check_running(running_mean, "running_mean", c)
         running_var = _check_running(running_var, "running_var", c)
-    if isinstance(momentum, (bool, str, bytes)) or not isinstance(momentum, numbers.Real):
-        raise TypeError(f"momentum must be a real number in [0, 1], got {momentum!r}")
-    if not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
-    if training:
+    momentum = as_real(momentum, "momentum")
+    check_in_range(momentum, "momentum", 0, 1)
+    if as_flag(training, "training"):
         if n < 2:
             raise ValueError(
                 f"batch norm in training needs more than 1 sample per feature to estimate a "
@@ -210,7 +193,7 @@ def layer_norm(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, NormCache
     uses no batch statistics, so it behaves the same in training and evaluation and keeps no
     running averages. The backward pass is ``layer_norm_backward(grad_out, cache)``.
     """
-    eps = _check_eps(eps)
+    eps = as_positive(eps, "eps")
     x = as_finite_float64(x, "x")
     if x.ndim < 1 or x.shape[-1] < 1:
         raise ValueError(f"x must have at least one feature on its last axis; got shape {x.shape}")

@@ -11,15 +11,8 @@ from typing import NamedTuple
 import numpy as np
 
 from lib import losses as _losses
-from lib._checks import (
-    as_float_array,
-    check_finite,
-    check_integer,
-    check_labels,
-    check_ndim,
-    check_positive,
-    check_probabilities,
-)
+from lib._checks import as_float_array, check_finite, check_integer, check_labels, check_ndim
+from lib._checks import check_positive, check_probabilities
 
 __all__: list[str] = [
     "ReliabilityBins", "reliability_bins", "expected_calibration_error", "fit_temperature",

@@ -38,26 +38,21 @@ Conventions of this module:
   experiment tool; float64 makes the comparisons with torch and finite differences tight).
   The network owns copies of the arrays it is given; ``parameters()`` returns them by reference,
   so an optimizer from ``lib.optim`` built on them updates the network in place.
+* **Interface**, shared with ``lib.network.TwoLayerNet`` (``lib._model.Model``): ``parameters``,
+  ``fit``, ``predict``, ``predict_proba``.
 """
 from __future__ import annotations
 
-import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from lib import activations as _act
 from lib import layers as _layers
 from lib import losses as _losses
-from lib._checks import (
-    as_finite_float64,
-    as_generator,
-    check_dropout_rate,
-    check_ndim,
-    check_positive,
-    check_probabilities,
-)
-from lib.optim import minibatches
+from lib._model import Model
+from lib._checks import as_finite_float64, as_generator, as_positive, check_dropout_rate
+from lib._checks import check_integer, check_ndim, check_probabilities
 
 __all__ = ["MLP", "LOSSES", "INITS"]
 
@@ -81,7 +76,7 @@ def _check_loss(loss) -> str:
 
 
 
-class MLP:
+class MLP(Model):
     """A fully connected feed-forward network ``n_0 -> n_1 -> ... -> n_L``.
 
     Args:
@@ -180,19 +175,16 @@ class MLP:
             raise ValueError(
                 f"sizes must list at least an input and an output size, got {list(sizes)!r}"
             )
-        for i, n in enumerate(sizes):
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise ValueError(f"sizes[{i}] must be a positive integer, got {n!r}")
+        sizes = [check_integer(n, f"sizes[{i}]", minimum=1) for i, n in enumerate(sizes)]
         rng = as_generator(rng)
         if isinstance(init, str):
             if init not in INITS:
                 raise ValueError(f"init must be one of {INITS} or a positive number, got {init!r}")
-        elif isinstance(init, bool) or not isinstance(init, numbers.Real):
-            raise TypeError(f"init must be one of {INITS} or a positive number, got {init!r}")
         else:
-            check_positive(init, "init")
-            if not np.isfinite(init):
-                raise ValueError(f"init must be finite, got {init!r}")
+            try:
+                init = as_positive(init, "init")
+            except TypeError:
+                raise TypeError(f"init must be one of {INITS} or a positive number, got {init!r}") from None
         weights, biases = [], []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             if init == "xavier":
@@ -270,7 +262,14 @@ class MLP:
         return a
 
     def predict(self, X) -> np.ndarray:
-        """Same as ``forward`` (the output activation applied)."""
+        """For now the same as ``forward`` (the output activations), as before the shared interface.
+
+        The page *Regularization terms* reads it as probabilities; once it calls
+        ``predict_proba`` this override goes and ``predict`` gives classes, as ``Model.predict``.
+        """
+        return self.forward(X)
+
+    def _outputs(self, X) -> np.ndarray:
         return self.forward(X)
 
     def _check_Y(self, Y, n_samples: int, loss: str) -> np.ndarray:
@@ -368,38 +367,29 @@ class MLP:
         rng: np.random.Generator | int | None = None,
         *,
         dropout: float = 0.0,
+        callback: Callable[[int, float, "MLP"], bool | None] | None = None,
     ) -> np.ndarray:
-        """Train with a ``lib.optim`` optimizer built on ``self.parameters()``.
+        """``Model.fit`` with this network's options, the losses as an array of shape ``(epochs,)``
+        (fewer if ``callback`` stopped the run).
 
-        Each epoch runs over ``X, Y`` in mini-batches of ``batch_size`` (shuffled with ``rng``,
-        via ``lib.optim.minibatches``) or, for ``batch_size=None``, takes one full-batch step.
-        With ``dropout=p > 0`` each step drops hidden units (masks drawn from ``rng``).
-        Returns the loss on the whole of ``(X, Y)`` after each epoch, without dropout, shape
-        ``(epochs,)``.
-        Raises ``ValueError`` if the optimizer does not hold this network's parameters.
+        ``loss``: one of ``LOSSES``. With ``dropout=p > 0`` each step drops hidden units (masks
+        drawn from ``rng``); the loss after each epoch is computed without dropout.
         """
+        history = super().fit(X, Y, optimizer, epochs, batch_size, rng, callback, loss=loss, dropout=dropout)
+        return np.asarray(history)
+
+    def _fit_data(self, X, Y, loss: str, dropout: float) -> tuple[np.ndarray, np.ndarray]:
         loss = _check_loss(loss)
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-        params = self.parameters()
-        held = getattr(optimizer, "params", None)
-        if held is None or len(held) != len(params) or any(p is not q for p, q in zip(held, params)):
-            raise ValueError(
-                "the optimizer must be built on this network's parameters, in order: "
-                "e.g. lib.optim.Adam(net.parameters(), lr=...)"
-            )
         check_dropout_rate(dropout)
         X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0], loss)
-        rng = as_generator(rng)
-        history = np.empty(int(epochs))
-        for epoch in range(int(epochs)):
-            batches = [(X, Y)] if batch_size is None else minibatches(X, Y, batch_size, rng=rng)
-            for Xb, Yb in batches:
-                grads, _ = self.gradients(Xb, Yb, loss, dropout=dropout, rng=rng)
-                optimizer.step(self.flatten(grads))
-            history[epoch] = self.loss(X, Y, loss)
-        return history
+        return X, self._check_Y(Y, X.shape[0], loss)
+
+    def _batch_gradients(self, X, Y, rng, loss: str, dropout: float) -> list[np.ndarray]:
+        grads, _ = self.gradients(X, Y, loss, dropout=dropout, rng=rng)
+        return self.flatten(grads)
+
+    def _fit_loss(self, X, Y, loss: str, dropout: float) -> float:
+        return self.loss(X, Y, loss)
 
     def dead_units(self, X) -> np.ndarray:
         """Fraction of the units of each hidden layer that pass no gradient for any row of ``X``.

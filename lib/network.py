@@ -44,11 +44,12 @@ Conventions of this module:
   arrays it is given; ``params`` and ``parameters()`` return them by reference, so an optimizer
   of ``lib.optim`` built on ``net.parameters()`` updates the network in place.
 
-``lib.mlp.MLP`` generalises this class to any depth with the same layout and conventions.
+``lib.mlp.MLP`` generalises this class to any depth with the same layout and conventions; both
+share the interface of ``lib._model.Model``: ``parameters``, ``fit`` (``train`` is its old name),
+``predict`` and ``predict_proba``.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Mapping
@@ -57,16 +58,9 @@ import numpy as np
 
 from lib import activations as _act
 from lib import losses as _losses
-from lib._checks import (
-    as_float_array,
-    as_generator,
-    check_finite,
-    check_binary,
-    check_ndim,
-    check_positive,
-    check_probabilities,
-    result_dtype,
-)
+from lib._model import Model
+from lib._checks import as_float_array, as_generator, check_binary, check_finite, check_integer
+from lib._checks import check_ndim, check_positive, check_probabilities, result_dtype
 
 __all__ = ["TwoLayerNet", "ForwardCache", "OUTPUTS", "PARAM_NAMES", "worked_example_data", "xor_data"]
 
@@ -91,19 +85,13 @@ class ForwardCache:
     y_hat: np.ndarray
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _param(value, name: str) -> np.ndarray:
     arr = as_float_array(value, name)
     check_finite(arr, name)
     return arr
 
 
-class TwoLayerNet:
+class TwoLayerNet(Model):
     """A network ``n_in -> n_hidden -> n_out`` (see the module docstring for every formula).
 
     Args:
@@ -195,7 +183,7 @@ class TwoLayerNet:
         an int seed, or ``None`` (fresh entropy). W1 is drawn before W2.
         """
         n_in, n_hidden, n_out = (
-            _positive_int(v, n) for v, n in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out"))
+            check_integer(v, n, minimum=1) for v, n in ((n_in, "n_in"), (n_hidden, "n_hidden"), (n_out, "n_out"))
         )
         if scale is not None:
             check_positive(scale, "scale")
@@ -347,57 +335,23 @@ class TwoLayerNet:
     # ------------------------------------------------------------------------------------------
     # training and evaluation
     # ------------------------------------------------------------------------------------------
-    def train(
-        self,
-        X,
-        Y,
-        optimizer,
-        epochs: int,
-        batch_size: int | None = None,
-        rng: np.random.Generator | int | None = None,
-        callback: Callable[[int, float, "TwoLayerNet"], bool | None] | None = None,
-    ) -> list[float]:
-        """Train with a ``lib.optim`` optimizer built on ``self.parameters()``; returns the
-        loss on the whole of ``(X, Y)`` after each epoch.
+    # the interface of lib._model.Model: fit (the shared loop), predict, predict_proba
+    train = Model.fit  # the name of the first pages and of the backprop exercise; fit is the interface's
 
-        Each epoch takes one full-batch step (``batch_size=None``) or one step per mini-batch of
-        ``lib.optim.minibatches(X, Y, batch_size, shuffle=True, rng=rng)`` (``rng`` as in
-        ``random``; a seed makes the run reproducible). After each epoch
-        ``callback(epoch, loss, net)`` is called if given; if it returns True, training stops.
-        Raises ``ValueError`` if the optimizer does not hold this network's parameters.
-        """
-        from lib.optim import minibatches
+    def _outputs(self, X) -> np.ndarray:
+        """``y_hat`` for ``X``; does not touch ``cache``."""
+        return self._forward(self._check_X(X)).y_hat
 
-        epochs = _positive_int(epochs, "epochs")
-        if batch_size is not None:
-            batch_size = _positive_int(batch_size, "batch_size")
-        held = getattr(optimizer, "params", None)
-        params = self.parameters()
-        if held is None or len(held) != len(params) or any(p is not q for p, q in zip(held, params)):
-            raise ValueError(
-                "optimizer must be built on this network's parameters, in order: "
-                "e.g. lib.optim.Adam(net.parameters(), lr=0.01)"
-            )
+    def _fit_data(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
         X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0])
-        rng = as_generator(rng)
-        history: list[float] = []
-        for epoch in range(epochs):
-            batches = [(X, Y)] if batch_size is None else minibatches(X, Y, batch_size, rng=rng)
-            for Xb, Yb in batches:
-                self.forward(Xb)
-                optimizer.step(self.gradients_list(self.backward(Yb)))
-            history.append(self.loss(X, Y))
-            if callback is not None and callback(epoch, history[-1], self):
-                break
-        return history
+        return X, self._check_Y(Y, X.shape[0])
 
-    def predict(self, X, threshold: float = 0.5) -> np.ndarray:
-        """Class predictions ``1 if y_hat >= threshold else 0`` (int64, shape ``(N, n_out)``).
+    def _batch_gradients(self, X, Y, rng) -> list[np.ndarray]:
+        self.forward(X)
+        return self.gradients_list(self.backward(Y))
 
-        For a sigmoid output and ``threshold = 0.5`` this is ``z2 >= 0``. Does not touch ``cache``.
-        """
-        return (self._forward(self._check_X(X)).y_hat >= threshold).astype(np.int64)
+    def _fit_loss(self, X, Y) -> float:
+        return self.loss(X, Y)
 
     def accuracy(self, X, Y, threshold: float = 0.5) -> float:
         """The fraction of entries of ``predict(X, threshold)`` equal to the 0/1 targets ``Y``."""

@@ -27,6 +27,7 @@ import dis
 import hashlib
 import importlib
 import os
+import pkgutil
 import types
 from typing import Any, Callable, Iterator, Sequence
 
@@ -35,8 +36,12 @@ import numpy as np
 import lib
 
 FORBIDDEN = ("lib", "torch", "scipy", "sklearn", "tensorflow", "jax", "keras")
-# Every module of the reference but this one: all are tripwired while a submission runs.
-LIB_MODULES = tuple(f"lib.{name}" for name in lib.__all__ if name != "testing")
+# Every public module of the reference but this one, found by walking the package (subpackages
+# such as lib.losses and their family modules included): all are tripwired while a submission runs.
+LIB_MODULES = tuple(
+    m.name for m in pkgutil.walk_packages(lib.__path__, "lib.")
+    if m.name != __name__ and not any(part.startswith("_") for part in m.name.split("."))
+)
 SEED_ENV = "COURSE_GRADING_SEED"  # an optional course-wide salt of the hidden inputs (unset: none)
 
 
@@ -138,10 +143,12 @@ def _lib_tripwire(task: str) -> Iterator[None]:
     # Every module is imported before any is patched: a module imported for the first time while
     # another is patched would keep the tripwire of what it imports by name (``from lib.activations
     # import softplus`` in lib.losses) after the tripwire is gone.
+    # A name is patched wherever lib defines or re-exports it (lib.losses.mse is
+    # lib.losses.regression.mse); the message names the module the student reached it through.
     modules = [(name, importlib.import_module(name)) for name in LIB_MODULES]
     for module_name, module in modules:
         for name, value in vars(module).items():
-            if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == module_name:
+            if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) in LIB_MODULES:
                 patched.append((module, name, value))
                 setattr(module, name, tripwire(module_name, name))
     try:

@@ -6,10 +6,28 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+import nbformat
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+FAKE_LIB = {
+    "lib/__init__.py": "",
+    "lib/_checks.py": "def check(x):\n    return x\n",
+    "lib/losses/__init__.py": "from lib.losses._common import EPS\n",
+    "lib/losses/_common.py": "from lib._checks import check\nEPS = 1e-7\n\n\ndef helper(x):\n    return check(x) + EPS\n",
+    "lib/losses/regression.py": "from lib.losses._common import helper\n\n\ndef mse(x):\n    return helper(x) ** 2\n",
+    "lib/losses/ranking.py": "import numpy as np\n\n\ndef bpr(x):\n    return np.log1p(x)\n",
+    "lib/optim.py": "def sgd(x):\n    return x\n",
+}
+PAGES = {  # page -> its code cells
+    "book/regression": ["%matplotlib inline\nimport lib.losses", "lib.losses.mse(2.0)"],
+    "book/ranking": ["from lib import losses as L", "L.bpr(1.0)"],
+    "book/optim": ["from lib.optim import sgd\nsgd(1.0)"],
+    "book/every_loss": ["import lib.losses\nfor name in ['mse', 'bpr']:\n    getattr(lib.losses, name)(1.0)"],
+}
 
 
 @pytest.fixture
@@ -17,10 +35,14 @@ def ext(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("course_build", ROOT / "book" / "_ext" / "course_build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    (tmp_path / "lib").mkdir()
-    (tmp_path / "lib" / "losses.py").write_text("def mse(): return 1\n")
+    for path, text in FAKE_LIB.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    for page, cells in PAGES.items():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        (tmp_path / "book").mkdir(exist_ok=True)
+        nbformat.write(nb, str(tmp_path / f"{page}.ipynb"))
     monkeypatch.setattr(module, "ROOT", tmp_path)
-    monkeypatch.setattr(module, "LIB", tmp_path / "lib")
     return module
 
 
@@ -31,37 +53,65 @@ def fake_app(tmp_path):
                            config=SimpleNamespace(nb_execution_cache_path=str(build / ".jupyter_cache")))
 
 
-def test_fingerprint_changes_when_a_lib_source_changes(ext, tmp_path):
-    before = ext.lib_fingerprint()
-    (tmp_path / "lib" / "losses.py").write_text("def mse(): return 2\n")
-    assert ext.lib_fingerprint() != before
+def fake_env(tmp_path):
+    return SimpleNamespace(found_docs=set(PAGES) | {"intro"},
+                           doc2path=lambda doc: str(tmp_path / (doc + (".md" if doc == "intro" else ".ipynb"))))
 
 
-def test_cache_is_emptied_and_pages_outdated_after_lib_changes(ext, tmp_path):
+def test_a_page_depends_on_the_modules_that_define_what_it_uses(ext, tmp_path):
+    index = ext.LibIndex(tmp_path)
+    deps = {page: index.notebook_deps(tmp_path / f"{page}.ipynb") for page in PAGES}
+    package = {"lib", "lib.losses"}  # what lib.losses' __init__ only imports is not run by the page
+    regression = {"lib.losses.regression", "lib.losses._common", "lib._checks"}  # mse's helpers
+    assert deps["book/regression"] == package | regression
+    assert deps["book/ranking"] == package | {"lib.losses.ranking"}
+    assert deps["book/optim"] == {"lib", "lib.optim"}
+    assert deps["book/every_loss"] == package | regression | {"lib.losses.ranking"}  # the package as a whole
+
+
+def test_only_the_pages_using_a_changed_module_are_executed_again(ext, tmp_path):
+    app, env = fake_app(tmp_path), fake_env(tmp_path)
+    outdated = lambda: ext.outdate_pages_whose_lib_changed(app, env, set(), set(), set())  # noqa: E731
+    assert outdated() == sorted(PAGES)            # first build: no fingerprints stored yet
+    ext.remember_fingerprints(app, None)
+    assert outdated() == []                       # nothing changed
+    ext.remember_fingerprints(app, None)
+
+    ranking = tmp_path / "lib" / "losses" / "ranking.py"
+    ranking.write_text(ranking.read_text() + "# one line more\n")
+    assert outdated() == ["book/every_loss", "book/ranking"]
+    ext.remember_fingerprints(app, None)
+    (tmp_path / "lib" / "_checks.py").write_text("def check(x):\n    return 2 * x\n")
+    assert outdated() == ["book/every_loss", "book/regression"]
+
+
+def test_a_failed_build_stores_no_fingerprint(ext, tmp_path):
     app = fake_app(tmp_path)
-    cache = Path(app.config.nb_execution_cache_path)
-    env = SimpleNamespace(found_docs={"book/a", "book/b"})
-
-    cache.mkdir()
-    ext.empty_cache_if_lib_changed(app)          # first build: no fingerprint stored yet
-    assert not cache.exists()
-    ext.remember_fingerprint(app, None)
-
-    cache.mkdir()
-    ext.empty_cache_if_lib_changed(app)          # nothing changed: cache kept, nothing outdated
-    assert cache.exists()
-    assert ext.outdate_every_page(app, env, set(), set(), set()) == []
-
-    (tmp_path / "lib" / "losses.py").write_text("def mse(): return 3\n")
-    ext.empty_cache_if_lib_changed(app)          # lib changed: cache emptied, every page re-read
-    assert not cache.exists()
-    assert ext.outdate_every_page(app, env, set(), set(), set()) == ["book/a", "book/b"]
+    ext.outdate_pages_whose_lib_changed(app, fake_env(tmp_path), set(), set(), set())
+    ext.remember_fingerprints(app, RuntimeError("build failed"))
+    assert not (tmp_path / "_build" / ".lib_fingerprints.json").exists()
 
 
-def test_failed_build_does_not_store_the_fingerprint(ext, tmp_path):
+def test_a_changed_page_loses_its_cached_outputs_and_the_others_keep_theirs(ext, tmp_path):
+    from jupyter_cache import get_cache
+
+    app, env = fake_app(tmp_path), fake_env(tmp_path)
+    cache = get_cache(app.config.nb_execution_cache_path)
+    ext.outdate_pages_whose_lib_changed(app, env, set(), set(), set())
+    ext.remember_fingerprints(app, None)
+    for page in PAGES:
+        cache.cache_notebook_file(tmp_path / f"{page}.ipynb", check_validity=False)
+    (tmp_path / "lib" / "optim.py").write_text("def sgd(x):\n    return -x\n")
+    assert ext.outdate_pages_whose_lib_changed(app, env, set(), set(), set()) == ["book/optim"]
+    with pytest.raises(KeyError):
+        cache.match_cache_file(tmp_path / "book/optim.ipynb")
+    assert cache.match_cache_file(tmp_path / "book/ranking.ipynb")
+
+
+def test_a_new_page_is_executed_without_being_marked_outdated(ext, tmp_path):
     app = fake_app(tmp_path)
-    ext.remember_fingerprint(app, RuntimeError("build failed"))
-    assert not (tmp_path / "_build" / ".lib_fingerprint").exists()
+    assert ext.outdate_pages_whose_lib_changed(app, fake_env(tmp_path), {"book/optim"}, set(), set()) == [
+        page for page in sorted(PAGES) if page != "book/optim"]
 
 
 @pytest.mark.parametrize("remote, url", [
@@ -146,3 +196,11 @@ def test_the_courses_config_takes_the_repository_from_the_remote(ext, monkeypatc
     monkeypatch.setattr(ext, "origin_remote", lambda root: "git@github.com:nn-course/foundations.git")
     ext.point_buttons_at_repository(None, config)
     assert config.html_theme_options["repository_url"] == "https://github.com/nn-course/foundations"
+
+
+def test_a_build_without_execution_leaves_the_fingerprints_alone(ext, tmp_path):
+    app = fake_app(tmp_path)
+    app.config.nb_execution_mode = "off"
+    assert ext.outdate_pages_whose_lib_changed(app, fake_env(tmp_path), set(), set(), set()) == []
+    ext.remember_fingerprints(app, None)
+    assert not (tmp_path / "_build" / ".lib_fingerprints.json").exists()

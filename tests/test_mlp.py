@@ -245,7 +245,7 @@ def test_bad_random_arguments():
         MLP.random([3], 0)
     with pytest.raises(ValueError, match=r"sizes\[1\]"):
         MLP.random([3, 0], 0)
-    with pytest.raises(ValueError, match=r"sizes\[0\]"):
+    with pytest.raises(TypeError, match=r"sizes\[0\] must be an integer"):
         MLP.random([2.5, 1], 0)
     with pytest.raises(TypeError, match="rng"):
         MLP.random([2, 1], rng="seed")

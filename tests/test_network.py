@@ -447,8 +447,8 @@ def test_train_rejects_bad_arguments():
     "kwargs, error, match",
     [
         (dict(n_in=0), ValueError, "n_in"),
-        (dict(n_hidden=2.5), ValueError, "n_hidden"),
-        (dict(n_out=True), ValueError, "n_out"),
+        (dict(n_hidden=2.5), TypeError, "n_hidden must be an integer"),
+        (dict(n_out=True), TypeError, "n_out must be an integer"),
         (dict(scale=-1.0), ValueError, "scale"),
         (dict(rng=1.5), TypeError, "rng"),
         (dict(hidden="nope"), ValueError, "hidden"),

@@ -32,6 +32,9 @@ def kernel():
         yield k
 
 
+LIB_SOURCE = ROOT / "lib" / "losses" / "regression.py"  # a module of a subpackage of the reference
+
+
 def cell(kernel: Kernel, code: str, seconds: float = 5.0):
     return kernel.execute(code, time.monotonic() + seconds)
 
@@ -42,16 +45,17 @@ def printed(run) -> str:
 
 def test_the_kernel_runs_unprivileged_and_sees_none_of_the_course(kernel):
     run = cell(kernel, "import os, json\nprint(json.dumps([os.getuid(), os.getgid(), sorted(os.listdir('/')), "
-                       f"os.path.exists({str(ROOT / 'solutions')!r}), os.path.exists({str(ROOT / 'lib')!r} + '/losses.py'), "
+                       f"os.path.exists({str(ROOT / 'solutions')!r}), os.path.exists({str(LIB_SOURCE)!r}), "
                        "os.path.exists('/root/.ssh'), os.getcwd()]))")
     uid, gid, top, solutions, lib_source, ssh, cwd = json.loads(printed(run))
+    assert LIB_SOURCE.is_file()  # outside the sandbox it is there
     assert uid != 0 and gid != 0
     assert not solutions and not lib_source and not ssh
     assert "var" not in top and cwd == "/home/student"
 
 
 def test_lib_and_torch_cannot_be_imported(kernel):
-    for module in ("lib", "lib.activations", "torch"):
+    for module in ("lib", "lib.activations", "lib.losses.regression", "torch"):
         run = cell(kernel, f"import {module}")
         errors = [o for o in run.outputs if o["output_type"] == "error"]
         assert errors and "not available while your notebook is graded" in errors[0]["evalue"], module

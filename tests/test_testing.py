@@ -115,7 +115,10 @@ def test_delegation_hidden_from_the_code_is_caught_when_it_runs():
 
 
 @pytest.mark.parametrize("module, name", [("lib.metrics", "expected_calibration_error"),
-                                          ("lib.layers", "dropout"), ("lib.mlp", "MLP")])
+                                          ("lib.layers", "dropout"), ("lib.mlp", "MLP"),
+                                          ("lib.losses", "mse"), ("lib.losses.regression", "mse"),
+                                          ("lib.losses.ranking", "bpr"), ("lib.optim", "Adam"),
+                                          ("lib.optim.schedulers", "step_lr")])
 def test_every_lib_module_is_tripwired(module, name):
     def hidden(z):  # the reference is looked up at run time, out of sight of the static check
         return getattr(importlib.import_module(module), name)(z)
@@ -304,3 +307,11 @@ def test_the_tripwire_leaves_nothing_behind_in_modules_it_imports():
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
+
+
+def test_the_tripwire_covers_every_module_of_lib_but_testing():
+    import pkgutil
+
+    found = {m.name for m in pkgutil.walk_packages(lib.__path__, "lib.") if "._" not in m.name}
+    assert set(testing.LIB_MODULES) == found - {"lib.testing"}
+    assert {"lib.losses.regression", "lib.optim.optimizers"} <= set(testing.LIB_MODULES)

@@ -1,11 +1,15 @@
 """Sphinx extension for the course's book: fresh numbers and offline math.
 
-1. **No stale numbers.** jupyter-cache keys a notebook's outputs on its code cells only
-   (jupyter-book#1633), and Sphinx re-reads a page only when its own file changed. A change in
-   ``lib/`` therefore would ship the old numbers. Here a fingerprint of ``lib/``'s sources and of
-   the versions of the packages that compute the numbers is kept beside the cache; when it
-   changes, the execution cache is emptied and every page is marked outdated, so each notebook is
-   executed again. With the same fingerprint the cache is used as usual.
+1. **No stale numbers, and no needless re-runs.** jupyter-cache keys a notebook's outputs on its
+   code cells only (jupyter-book#1633), and Sphinx re-reads a page only when its own file changed.
+   So each page gets a fingerprint of what its numbers depend on: the sources of the lib modules
+   it uses and the versions of the packages that compute them. A page uses the modules that
+   define the lib names it reads (``lib.losses.mse`` is ``lib/losses/regression.py``: a package's
+   name is looked up in its ``__init__``, else in the submodule that defines it), and what those
+   modules use in turn, with their packages' ``__init__`` files; a package used as a whole
+   (``getattr(lib.losses, name)``) counts as all its modules. When a page's fingerprint changed,
+   its record is dropped from the execution cache and the page is marked outdated, so it and only
+   it is executed again. The analysis reads the sources (``ast``); it imports nothing.
 2. **Math without a network.** MathJax is served from the site itself: the copy shipped by the
    PyPI package ``django-static-mathjax`` (no Django needed; it is only the MathJax files) is
    copied into ``_static/mathjax`` and Sphinx's ``mathjax_path`` points at it.
@@ -26,6 +30,7 @@
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -34,6 +39,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import nbformat
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -41,27 +47,131 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
-LIB = ROOT / "lib"
 PACKAGES = ("numpy", "matplotlib", "torch", "myst-nb")
 MATHJAX_ENTRY = "tex-chtml.js"
 
 
-def lib_fingerprint() -> str:
-    """A hash of every source file under lib/ and of the versions of the computing packages."""
-    digest = hashlib.sha256()
-    for path in sorted(LIB.rglob("*.py")):
-        digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
-    for name in PACKAGES:
-        try:
-            digest.update(f"{name}=={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name} absent".encode())
-    return digest.hexdigest()
+class LibIndex:
+    """The modules of ``lib/`` under ``root``, read with ``ast``: what each defines and imports."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[str, Path] = {}
+        for path in sorted((root / "lib").rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            self.files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+        self.trees = {name: ast.parse(path.read_text()) for name, path in self.files.items()}
+        self.defined = {name: _defined_names(tree) for name, tree in self.trees.items()}
+        self.aliases = {name: _lib_aliases(tree, name) for name, tree in self.trees.items()}
+        self._deps: dict[str, set[str]] = {}
+
+    def submodules(self, package: str) -> list[str]:
+        return [name for name in self.files if name.startswith(package + ".")]
+
+    def resolve(self, dotted: str, seen: frozenset = frozenset()) -> set[str]:
+        """The modules whose code the object ``dotted`` (``lib.losses.mse``) is: one module for a
+        function, class or constant; every module of a package for a package used as a whole."""
+        parts = dotted.split(".")
+        cut = next((i for i in range(len(parts), 0, -1) if ".".join(parts[:i]) in self.files), 0)
+        if cut == 0 or dotted in seen:
+            return set()
+        module, rest = ".".join(parts[:cut]), parts[cut:]
+        if not rest:  # a module used as a whole: all of it
+            return {module, *self.submodules(module)}
+        name, seen = rest[0], seen | {dotted}
+        if name in self.defined[module]:
+            return {module}
+        if name in self.aliases[module]:  # imported there: follow the import
+            return self.resolve(".".join([self.aliases[module][name], *rest[1:]]), seen)
+        owners = [sub for sub in self.submodules(module) if name in self.defined[sub]]
+        if owners:  # a package re-exporting its submodules' names (lib.losses, lib.optim)
+            return set(owners)
+        return {module, *self.submodules(module)}  # not found by reading: the whole package
+
+    def module_deps(self, module: str) -> set[str]:
+        """``module``, its packages' ``__init__``, and every module they use, transitively."""
+        if module not in self._deps:
+            self._deps[module] = deps = {module}
+            packages = [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)]
+            for used in [*packages, *sorted(set().union(*(self.resolve(r) for r in _references(
+                    self.trees[module], self.aliases[module]))))]:
+                deps |= self.module_deps(used)
+        return self._deps[module]
+
+    def notebook_deps(self, notebook: Path) -> set[str]:
+        """The lib modules whose sources a notebook's code cells depend on."""
+        code = "\n".join(cell.source for cell in nbformat.read(notebook, as_version=4).cells
+                         if cell.cell_type == "code")
+        tree = ast.parse(_python_only(code))
+        used = set().union(*(self.resolve(r) for r in _references(tree, _lib_aliases(tree, ""))))
+        return set().union(*(self.module_deps(m) for m in used))
+
+    def fingerprint(self, modules: set[str]) -> str:
+        """A hash of the sources of ``modules`` and of the versions of the computing packages."""
+        digest = hashlib.sha256()
+        for name in sorted(modules):
+            digest.update(name.encode())
+            digest.update(self.files[name].read_bytes())
+        for package in PACKAGES:
+            try:
+                digest.update(f"{package}=={metadata.version(package)}".encode())
+            except metadata.PackageNotFoundError:
+                digest.update(f"{package} absent".encode())
+        return digest.hexdigest()
+
+
+def _defined_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def _lib_aliases(tree: ast.Module, module: str) -> dict[str, str]:
+    """Local name -> the dotted lib name it stands for (``L`` -> ``lib.losses``)."""
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == "lib" or a.name.startswith("lib."):
+                    aliases[a.asname] = a.name if a.asname else aliases.setdefault("lib", "lib")
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and (
+                node.module == "lib" or node.module.startswith("lib.")):
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    aliases.pop(None, None)
+    return aliases
+
+
+def _references(tree: ast.Module, aliases: dict[str, str]) -> set[str]:
+    """The dotted lib names a module or a notebook reads: the longest ``alias.attr.attr`` chains
+    and the bare aliases."""
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    refs = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and id(node) not in inner:
+            chain, base = [], node
+            while isinstance(base, ast.Attribute):
+                chain.append(base.attr)
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in aliases:
+                refs.add(".".join([aliases[base.id], *reversed(chain)]))
+        elif isinstance(node, ast.Name) and node.id in aliases and id(node) not in inner:
+            refs.add(aliases[node.id])
+    return refs
+
+
+def _python_only(code: str) -> str:
+    """A notebook's code without IPython's magics and shell escapes (``%matplotlib``, ``!pip``)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines())
 
 
 def _stamp(app: Sphinx) -> Path:
-    return Path(app.outdir).parent / ".lib_fingerprint"
+    return Path(app.outdir).parent / ".lib_fingerprints.json"
 
 
 def _cache_dir(app: Sphinx) -> Path:
@@ -69,29 +179,53 @@ def _cache_dir(app: Sphinx) -> Path:
     return Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
 
 
-def empty_cache_if_lib_changed(app: Sphinx) -> None:
-    stamp, fingerprint = _stamp(app), lib_fingerprint()
-    app.course_lib_changed = not stamp.exists() or stamp.read_text() != fingerprint
-    if app.course_lib_changed:
-        cache = _cache_dir(app)
-        if cache.exists():
-            logger.info(f"lib/ or a computing package changed: emptying the execution cache {cache}")
-            shutil.rmtree(cache)
+def outdate_pages_whose_lib_changed(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Pages whose lib fingerprint changed: their cache record dropped, the pages read again.
+
+    A build that does not execute (``execute_notebooks: off``, the tests' build from the stored
+    outputs) neither drops nor records anything: the fingerprints stay those of the outputs that
+    were last computed."""
+    if getattr(app.config, "nb_execution_mode", "cache") == "off":
+        return []
+    index = LibIndex(ROOT)
+    stamp = _stamp(app)
+    before = json.loads(stamp.read_text()) if stamp.exists() else {}
+    app.course_fingerprints = now = {}
+    outdated = []
+    for docname in sorted(env.found_docs - set(removed)):
+        notebook = Path(env.doc2path(docname))
+        if notebook.suffix != ".ipynb":
+            continue
+        now[docname] = index.fingerprint(index.notebook_deps(notebook))
+        if before.get(docname) != now[docname]:
+            _forget_cached_outputs(app, notebook)
+            if docname not in added:
+                outdated.append(docname)
+    if outdated:
+        logger.info(f"lib changed for {len(outdated)} page(s): {', '.join(outdated)}")
+    return outdated
 
 
-def outdate_every_page(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """When lib/ changed, every page is read (and so executed) again."""
-    if getattr(app, "course_lib_changed", False):
-        return sorted(env.found_docs - set(added) - set(removed))
-    return []
+def _forget_cached_outputs(app: Sphinx, notebook: Path) -> None:
+    cache_path = _cache_dir(app)
+    if not cache_path.exists():
+        return
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_path)
+    try:
+        record = cache.match_cache_file(notebook)
+    except KeyError:  # no outputs cached for this code
+        return
+    cache.remove_cache(record.pk)
 
 
-def remember_fingerprint(app: Sphinx, exception: Exception | None) -> None:
-    """Only a build that finished stores the fingerprint; a failed one is redone in full."""
-    if exception is None:
+def remember_fingerprints(app: Sphinx, exception: Exception | None) -> None:
+    """Only a build that finished stores the fingerprints; a failed one is redone in full."""
+    if exception is None and getattr(app, "course_fingerprints", None) is not None:
         stamp = _stamp(app)
         stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(lib_fingerprint())
+        stamp.write_text(json.dumps(app.course_fingerprints, indent=1, sort_keys=True))
 
 
 def serve_mathjax_locally(app: Sphinx, config) -> None:
@@ -264,10 +398,9 @@ def add_practise_section(app: Sphinx, doctree, docname: str) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", serve_mathjax_locally)
     app.connect("config-inited", point_buttons_at_repository)
-    app.connect("builder-inited", empty_cache_if_lib_changed)
     app.connect("builder-inited", label_hidden_cells_by_their_text)
-    app.connect("env-get-outdated", outdate_every_page)
+    app.connect("env-get-outdated", outdate_pages_whose_lib_changed)
     app.connect("doctree-read", exercises_depend_on_released_notebooks)
     app.connect("doctree-resolved", add_practise_section)
-    app.connect("build-finished", remember_fingerprint)
+    app.connect("build-finished", remember_fingerprints)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
