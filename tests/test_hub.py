@@ -156,7 +156,7 @@ def test_each_student_fetches_only_their_own_feedback(run):
         assert len(files) == 1, files
         html = Path(files[0]).read_text()
         assert "BEGIN HIDDEN TESTS" not in html  # feedback never shows hidden-test source
-        total = re.search(r"Score: ([\d.]+) / [\d.]+", html)  # the notebook's, first
+        total = re.search(r"<h1[^>]*>[^<:]*: ([\d.]+) / [\d.]+ points", html)  # the notebook's score
         assert float(total.group(1)) == run.scores[name]
     # the feedback folder of the exchange cannot be listed by a student
     ada = run.students["model"]
