@@ -17,7 +17,6 @@ import argparse
 import csv
 import multiprocessing
 import os
-import re
 import sys
 import time
 import warnings
@@ -30,7 +29,8 @@ from nbgrader.api import MissingEntry
 from nbformat.warnings import MissingIDFieldWarning
 from sqlalchemy.exc import SAWarning
 
-from grading.course import api as course_api, assignment_notebooks, load_config
+from grading.course import (EXCEPTION_LINE, api as course_api, assignment_notebooks, first_line,  # noqa: F401
+                            load_config, nbgrader_cause, students_with)
 from grading.judge import execute
 from grading.judge.notes import submission_notes
 from grading.sandbox import bwrap
@@ -40,9 +40,6 @@ from grading.sandbox import bwrap
 warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.")
 # A test cell nbgrader puts back into a submission has no cell id yet; nothing to act on.
 warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
-
-
-EXCEPTION_LINE = re.compile(r"^\s*[\w.]*(Error|Exception): ")
 
 
 @dataclass
@@ -67,8 +64,7 @@ def unreadable_notebooks(folder: Path, expected: list[str]) -> list[str]:
             nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
             nbformat.validate(nb)
         except Exception as exc:  # JSON errors, empty files, schema violations
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            reasons.append(f"{path.name} is not a valid notebook ({first_line}); "
+            reasons.append(f"{path.name} is not a valid notebook ({first_line(exc)}); "
                            f"ask the student to download it again from JupyterLab and resubmit")
     if not any((folder / f"{name}.ipynb").exists() for name in expected):
         reasons.append(f"no notebook of the assignment found (expected {', '.join(expected)}.ipynb)")
@@ -95,7 +91,7 @@ def autograde(assignment: str, students: list[str] | None = None, course_dir: Pa
             raise SystemExit(f"{assignment!r} is not in the gradebook yet: run `make release` "
                              f"(nbgrader generate_assignment) first") from None
     submitted = root / api.coursedir.submitted_directory
-    found = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    found = students_with(submitted, assignment)
     students = students or found
     if not students:
         print(f"no submissions of {assignment!r} under {submitted}/<student>/{assignment}/", file=out)
@@ -189,10 +185,9 @@ def record(api, assignment: str, student: str, started: float, notes: list[str])
     seconds = time.perf_counter() - started
     events = notes + [e for k, v in execute.REPORTS.items() if k[0] == student for e in v]
     if not result["success"]:
-        lines = (result.get("error") or result.get("log") or "").strip().splitlines()
-        cause = next((ln for ln in reversed(lines) if EXCEPTION_LINE.match(ln)),
-                     "nbgrader could not autograde this submission (see `nbgrader autograde` for details)")
-        return Outcome(student, "failed", seconds=seconds, reasons=[*notes, cause.strip()[:300]])
+        cause = nbgrader_cause(result, "nbgrader could not autograde this submission "
+                                       "(see `nbgrader autograde` for details)")
+        return Outcome(student, "failed", seconds=seconds, reasons=[*notes, cause])
     with api.gradebook as gb:
         sub = gb.find_submission(assignment, student)
         return Outcome(student, "graded", sub.score, sub.max_score, seconds, reasons=events,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from traitlets.config import Config
@@ -18,9 +19,8 @@ def load_config(course_dir: str | os.PathLike | None = None) -> Config:
     try:
         return PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
     except Exception as exc:  # nbgrader's own commands would go on with its defaults: refuse
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise SystemExit(f"{folder / 'nbgrader_config.py'} could not be loaded ({type(exc).__name__}: "
-                         f"{first}): fix it first; without it nbgrader grades unsandboxed and shows "
+                         f"{first_line(exc)}): fix it first; without it nbgrader grades unsandboxed and shows "
                          f"hidden tests in feedback") from None
 
 
@@ -42,3 +42,25 @@ def assignment_notebooks(assignment: str, config: Config) -> list[Path]:
         known = sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
         raise SystemExit(f"unknown assignment {assignment!r}: the assignments are {', '.join(known)}")
     return notebooks
+
+
+EXCEPTION_LINE = re.compile(r"^\s*[\w.]*(Error|Exception): ")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def nbgrader_cause(result: dict, fallback: str) -> str:
+    """The one line that says why an nbgrader API call failed: the last exception line of its
+    error or log (never the traceback), else ``fallback``."""
+    lines = (result.get("error") or result.get("log") or "").strip().splitlines()
+    return next((ln.strip() for ln in reversed(lines) if EXCEPTION_LINE.match(ln)), fallback)[:300]
+
+
+def students_with(folder: Path, assignment: str) -> list[str]:
+    """The students that have a ``<student>/<assignment>/`` folder in ``folder`` (nbgrader's
+    submitted/, autograded/, ...), sorted."""
+    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir())

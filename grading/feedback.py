@@ -143,13 +143,13 @@ class FeedbackExporter(HTMLExporter):
 
 def generate(assignment: str, students: list[str] | None = None, course_dir=None, out=sys.stdout) -> int:
     """nbgrader's generate_feedback for every autograded student (or ``students``), a line each."""
-    from grading.course import api as course_api, assignment_notebooks
+    from grading.course import api as course_api, assignment_notebooks, nbgrader_cause, students_with
 
     api = course_api(course_dir)
     assignment_notebooks(assignment, api.config)
     root = Path(api.coursedir.root)
     autograded = root / api.coursedir.autograded_directory
-    students = students or sorted(p.parent.name for p in autograded.glob(f"*/{assignment}") if p.is_dir())
+    students = students or students_with(autograded, assignment)
     if not students:
         print(f"no autograded submissions of {assignment!r}: run `make autograde ASSIGNMENT={assignment}` "
               f"first", file=out)
@@ -163,8 +163,7 @@ def generate(assignment: str, students: list[str] | None = None, course_dir=None
                   file=out)
         else:
             failed += 1
-            lines = (result.get("error") or result.get("log") or "").strip().splitlines()
-            print(f"{student}: FAILED — {lines[-1] if lines else 'nbgrader gave no reason'}", file=out)
+            print(f"{student}: FAILED — {nbgrader_cause(result, 'nbgrader gave no reason')}", file=out)
     print(f"feedback for {len(students) - failed} of {len(students)} students in "
           f"{api.coursedir.feedback_directory}/<student>/{assignment}/", file=out)
     return 1 if failed else 0

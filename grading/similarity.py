@@ -41,7 +41,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from grading.course import api as course_api, assignment_notebooks
+from grading.course import api as course_api, assignment_notebooks, students_with
 
 # copydetect's settings, in characters of *tokenized* code (a name is one letter, whitespace and
 # comments are gone): an answer cell here is a few short numpy lines, shorter than the programs
@@ -376,7 +376,7 @@ def similarity(assignment: str, threshold: float = THRESHOLD, out_dir: Path | No
     if not 0 < threshold < 1:
         raise SystemExit(f"the threshold is a fraction of the answer code: between 0 and 1, got {threshold}")
     submitted = root / api.coursedir.submitted_directory
-    folders = sorted(p for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    folders = [submitted / student / assignment for student in students_with(submitted, assignment)]
     if not folders:
         raise SystemExit(f"no submissions of {assignment!r} under {submitted}/<student>/{assignment}/: "
                          f"collect them first (make collect)")
