@@ -261,14 +261,6 @@ class MLP(Model):
         self.masks = masks if p > 0 else None
         return a
 
-    def predict(self, X) -> np.ndarray:
-        """For now the same as ``forward`` (the output activations), as before the shared interface.
-
-        The page *Regularization terms* reads it as probabilities; once it calls
-        ``predict_proba`` this override goes and ``predict`` gives classes, as ``Model.predict``.
-        """
-        return self.forward(X)
-
     def _outputs(self, X) -> np.ndarray:
         return self.forward(X)
 

@@ -28,7 +28,7 @@ def test_both_networks_train_alike_through_the_shared_loop(batch_size):
     for p, q in zip(net.parameters(), mlp.parameters()):
         np.testing.assert_allclose(p, q, rtol=1e-12)
     np.testing.assert_allclose(net.predict_proba(X), mlp.predict_proba(X), rtol=1e-12)
-    np.testing.assert_array_equal(net.predict(X), Model.predict(mlp, X))
+    np.testing.assert_array_equal(net.predict(X), mlp.predict(X))
 
 
 def test_train_is_the_old_name_of_fit():
@@ -40,11 +40,13 @@ def test_train_is_the_old_name_of_fit():
     assert TwoLayerNet.train is TwoLayerNet.fit and runs[0] == runs[1]
 
 
-def test_predict_gives_classes_at_the_threshold_and_predict_proba_the_probabilities():
+@pytest.mark.parametrize("which", [0, 1], ids=["TwoLayerNet", "MLP"])
+def test_predict_gives_classes_at_the_threshold_and_predict_proba_the_probabilities(which):
     X, _ = xor_data()
-    net, _ = twins()
+    net = twins()[which]
     proba = net.predict_proba(X)
     assert proba.shape == (4, 1) and np.all((proba > 0) & (proba < 1))
+    assert net.predict(X).dtype == np.int64
     for threshold in (0.2, 0.5, 0.8):
         np.testing.assert_array_equal(net.predict(X, threshold), (proba >= threshold).astype(np.int64))
     with pytest.raises(TypeError, match="threshold must be a real number"):
@@ -55,16 +57,15 @@ def test_a_regression_network_predicts_values_and_has_no_probabilities():
     X = np.linspace(-1, 1, 6)[:, None]
     for net in (TwoLayerNet.random(1, 3, 1, rng=0, output="linear"),
                 MLP.random([1, 3, 1], 0, output="linear")):
-        np.testing.assert_array_equal(Model.predict(net, X), net.forward(X))
+        np.testing.assert_array_equal(net.predict(X), net.forward(X))
         with pytest.raises(ValueError, match="predict_proba needs output='sigmoid'"):
             net.predict_proba(X)
 
 
-def test_mlp_predict_still_returns_the_output_activations():
-    """Kept for the page 'Regularization terms' until it calls predict_proba (see MLP.predict)."""
-    X, _ = xor_data()
-    _, mlp = twins()
-    np.testing.assert_array_equal(mlp.predict(X), mlp.predict_proba(X))
+def test_predict_is_the_shared_one():
+    """Neither network overrides ``predict``: both give classes (``MLP.predict`` once returned the
+    output activations, before the shared interface)."""
+    assert TwoLayerNet.predict is Model.predict and MLP.predict is Model.predict
 
 
 @pytest.mark.parametrize("net", [TwoLayerNet.random(2, 2, 1, rng=0), MLP.random([2, 2, 1], 0, output="sigmoid")],

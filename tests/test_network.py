@@ -197,7 +197,7 @@ def test_saturated_networks_stay_finite_and_match_torch(hidden, scale):
 # --------------------------------------------------------------------------------------------
 # Training
 # --------------------------------------------------------------------------------------------
-def test_train_full_batch_adam_matches_a_torch_loop(rng):
+def test_fit_full_batch_adam_matches_a_torch_loop(rng):
     net = TwoLayerNet.random(2, 3, 1, rng=rng, hidden="tanh")
     X, Y = rng.normal(size=(6, 2)), rng.integers(0, 2, size=(6, 1))
     tp = [t(p, requires_grad=True) for p in net.parameters()]
@@ -214,30 +214,30 @@ def test_train_full_batch_adam_matches_a_torch_loop(rng):
         torch_opt.step()
         expected.append(torch_loss().item())
 
-    history = net.train(X, Y, Adam(net.parameters(), lr=0.05), epochs=20)
+    history = net.fit(X, Y, Adam(net.parameters(), lr=0.05), epochs=20)
     assert isinstance(history, list) and len(history) == 20
     assert_close(history, expected, rtol=1e-10)
     for ours, theirs in zip(net.parameters(), tp):
         assert_close(ours, theirs, rtol=1e-10)
 
 
-def test_train_with_minibatches_is_reproducible_and_lowers_the_loss(rng):
+def test_fit_with_minibatches_is_reproducible_and_lowers_the_loss(rng):
     X = rng.normal(size=(40, 2))
     Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
     runs = []
     for _ in range(2):
         net = TwoLayerNet.random(2, 8, 1, rng=1, hidden="tanh")
-        runs.append(net.train(X, Y, SGD(net.parameters(), lr=0.5, momentum=0.9), 30, batch_size=8, rng=7))
+        runs.append(net.fit(X, Y, SGD(net.parameters(), lr=0.5, momentum=0.9), 30, batch_size=8, rng=7))
     assert runs[0] == runs[1]
     assert runs[0][-1] < 0.5 * runs[0][0]
 
 
-def test_train_callback_sees_every_epoch_and_can_stop_early():
+def test_fit_callback_sees_every_epoch_and_can_stop_early():
     X, Y = xor_data()
     net = TwoLayerNet.random(2, 2, 1, rng=0)
     seen = []
-    history = net.train(X, Y, SGD(net.parameters(), lr=0.1), 10,
-                        callback=lambda epoch, loss, n: seen.append((epoch, loss, n)) or epoch == 3)
+    history = net.fit(X, Y, SGD(net.parameters(), lr=0.1), 10,
+                      callback=lambda epoch, loss, n: seen.append((epoch, loss, n)) or epoch == 3)
     assert len(history) == 4
     assert [e for e, _, _ in seen] == [0, 1, 2, 3]
     assert [loss for _, loss, _ in seen] == history and seen[0][2] is net
@@ -251,7 +251,7 @@ def test_xor_is_learned_by_a_2_2_1_sigmoid_network():
     """
     X, Y = xor_data()
     net = TwoLayerNet.random(2, 2, 1, rng=0, scale=1.0)
-    history = net.train(X, Y, SGD(net.parameters(), lr=0.5, momentum=0.9), epochs=1000)
+    history = net.fit(X, Y, SGD(net.parameters(), lr=0.5, momentum=0.9), epochs=1000)
     assert net.accuracy(X, Y) == 1.0
     np.testing.assert_array_equal(net.predict(X), Y)
     assert history[-1] < 0.05 and history[-1] < history[0]
@@ -427,20 +427,20 @@ def test_backward_before_forward_is_an_error():
         TwoLayerNet(**GOOD).backward(np.zeros((1, 1)))
 
 
-def test_train_rejects_bad_arguments():
+def test_fit_rejects_bad_arguments():
     net = TwoLayerNet(**GOOD)
     X, Y = xor_data()
     opt = SGD(net.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="optimizer"):
-        net.train(X, Y, SGD(TwoLayerNet(**GOOD).parameters(), lr=0.1), 1)
+        net.fit(X, Y, SGD(TwoLayerNet(**GOOD).parameters(), lr=0.1), 1)
     with pytest.raises(ValueError, match="optimizer"):
-        net.train(X, Y, object(), 1)
+        net.fit(X, Y, object(), 1)
     with pytest.raises(ValueError, match="epochs"):
-        net.train(X, Y, opt, 0)
+        net.fit(X, Y, opt, 0)
     with pytest.raises(ValueError, match="batch_size"):
-        net.train(X, Y, opt, 1, batch_size=0)
+        net.fit(X, Y, opt, 1, batch_size=0)
     with pytest.raises(TypeError, match="rng"):
-        net.train(X, Y, opt, 1, rng="seed")
+        net.fit(X, Y, opt, 1, rng="seed")
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,10 @@ Conventions
   parameters stay float32.
 * **Gradients are passed to** ``step``: ``opt.step([g1, g2])`` with one gradient per parameter, in
   the same order and of the same shape (there is no autograd here, so no ``.grad`` attribute). The
-  gradients are read, never modified.
+  gradients are read, never modified. ``step`` applies the optimizer's rule for one parameter,
+  ``opt.update(param, grad, state)``, to each parameter in turn: that method is each
+  optimizer's update rule in code, and the one a new optimizer (a subclass of :class:`Optimizer`)
+  implements.
 * ``opt.state[i]`` is a dict holding parameter ``i``'s buffers under torch's names
   (``momentum_buffer``, ``sum``, ``square_avg``, ``grad_avg``, ``exp_avg``, ``exp_avg_sq``,
   ``max_exp_avg_sq``); ``opt.step_count`` is the number of steps taken (torch's ``state["step"]``).

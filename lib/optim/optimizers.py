@@ -62,8 +62,9 @@ class Optimizer:
     """Base class: holds the parameters, the learning rate, the per-parameter state, the step count.
 
     A subclass sets its options in ``__init__`` (names listed in ``_options`` for ``repr``) and
-    implements ``_update(param, grad, state)``, which changes ``param`` in place. ``step`` checks
-    the gradients, increments ``step_count`` and calls ``_update`` once per parameter.
+    implements its rule in ``update(param, grad, state)``, which changes one parameter in place.
+    ``step`` checks the gradients, increments ``step_count`` and calls ``update`` once per
+    parameter, in order.
 
     Args:
         params: list of float32/float64 writable numpy arrays, kept by reference.
@@ -103,7 +104,7 @@ class Optimizer:
         grads = self._check_grads(grads)
         self.step_count += 1
         for param, grad, state in zip(self.params, grads, self.state):
-            self._update(param, grad, state)
+            self.update(param, grad, state)
 
     def _check_grads(self, grads) -> list[np.ndarray]:
         if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
@@ -135,7 +136,14 @@ class Optimizer:
             g = g + weight_decay * param
         return g
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+        """The optimizer's rule for one parameter, called by ``step``: change ``param`` in place.
+
+        ``grad`` is its gradient (checked, in the parameter's dtype; not to be modified),
+        ``state`` its dict of buffers (``self.state[i]``, updated in place), and ``step_count``
+        already counts this step (1 at the first). Each subclass implements it; its docstring
+        gives the formulas.
+        """
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -184,7 +192,7 @@ class SGD(Optimizer):
             for state in self.state:
                 state["momentum_buffer"] = None
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
         g = self._direction(param, grad, self.weight_decay)
         if self.momentum != 0:
             buf = state["momentum_buffer"]
@@ -226,7 +234,7 @@ class Adagrad(Optimizer):
         for p, state in zip(self.params, self.state):
             state["sum"] = np.full_like(p, self.initial_accumulator_value)
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
         g = self._direction(param, grad, self.weight_decay)
         clr = self.lr / (1 + (self.step_count - 1) * self.lr_decay)
         s = state["sum"]
@@ -277,7 +285,7 @@ class RMSprop(Optimizer):
             if self.centered:
                 state["grad_avg"] = np.zeros_like(p)
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
         g = self._direction(param, grad, self.weight_decay)
         v = state["square_avg"]
         v *= self.alpha
@@ -345,7 +353,7 @@ class Adam(Optimizer):
             if self.amsgrad:
                 state["max_exp_avg_sq"] = np.zeros_like(p)
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
         beta1, beta2 = self.betas
         t = self.step_count
         if self.decoupled_weight_decay:

@@ -26,17 +26,17 @@ def huber_grad(pred, target, delta=1.0):
 ''',
     # plain logs of the clipped probabilities
     "bce-answer": '''\
-def bce(p, y):
-    p = np.minimum(np.maximum(np.asarray(p, dtype=np.float64), PROB_EPS), 1 - PROB_EPS)
-    y = np.asarray(y, dtype=np.float64)
+def bce(probs, target):
+    p = np.minimum(np.maximum(np.asarray(probs, dtype=np.float64), PROB_EPS), 1 - PROB_EPS)
+    y = np.asarray(target, dtype=np.float64)
     terms = y * np.log(p) + (1 - y) * np.log(1 - p)
     return -terms.sum() / terms.size
 ''',
     # softplus with np.logaddexp
     "logit-bce-answer": '''\
-def bce_with_logits(z, y):
-    z = np.asarray(z, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+def bce_with_logits(logits, target):
+    z = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(target, dtype=np.float64)
     return np.mean(y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z))
 ''',
     # a loop over the examples; the gradient from a one-hot matrix and exp(z - lse)
@@ -60,9 +60,9 @@ def cross_entropy_grad(logits, labels):
 ''',
     # p_t by arithmetic instead of np.where
     "focal-answer": '''\
-def focal(p, y, gamma=2.0):
-    p = np.clip(np.asarray(p, dtype=np.float64), PROB_EPS, 1 - PROB_EPS)
-    y = np.asarray(y, dtype=np.float64)
+def focal(probs, target, gamma=2.0):
+    p = np.clip(np.asarray(probs, dtype=np.float64), PROB_EPS, 1 - PROB_EPS)
+    y = np.asarray(target, dtype=np.float64)
     p_t = y * p + (1 - y) * (1 - p)
     return float(np.mean(-np.power(1 - p_t, gamma) * np.log(p_t)))
 ''',
@@ -103,13 +103,13 @@ def huber_grad(pred, target, delta=1.0):
     return np.clip(pred - target, -delta, delta)
 '''),
     ("bce_without_clipping", "bce-answer", '''\
-def bce(p, y):
-    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def bce(probs, target):
+    return np.mean(-(target * np.log(probs) + (1 - target) * np.log(1 - probs)))
 '''),
     ("bce_with_logits_through_the_sigmoid", "logit-bce-answer", '''\
-def bce_with_logits(z, y):
-    p = 1 / (1 + np.exp(-z))
-    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def bce_with_logits(logits, target):
+    p = 1 / (1 + np.exp(-logits))
+    return np.mean(-(target * np.log(p) + (1 - target) * np.log(1 - p)))
 '''),
     ("cross_entropy_grad_divides_by_n_times_c", "cross-entropy-answer", '''\
 def cross_entropy(logits, labels):
@@ -138,9 +138,9 @@ def cross_entropy_grad(logits, labels):
     return grad / len(logits)
 '''),
     ("focal_modulates_with_1_minus_p_not_p_t", "focal-answer", '''\
-def focal(p, y, gamma=2.0):
-    p = np.clip(p, PROB_EPS, 1 - PROB_EPS)
-    p_t = np.where(y == 1, p, 1 - p)
+def focal(probs, target, gamma=2.0):
+    p = np.clip(probs, PROB_EPS, 1 - PROB_EPS)
+    p_t = np.where(target == 1, p, 1 - p)
     return np.mean(-((1 - p) ** gamma) * np.log(p_t))
 '''),
     ("kl_divergence_mean_over_classes_too", "kl-answer", '''\

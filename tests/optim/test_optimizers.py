@@ -397,3 +397,31 @@ def test_base_classes_need_an_update_rule():
         optim.Optimizer([np.zeros(1)], lr=0.1).step([np.zeros(1)])
     with pytest.raises(NotImplementedError):
         optim.LRScheduler(optim.SGD([np.zeros(1)]))
+
+
+def test_step_applies_the_public_update_rule_to_each_parameter_in_order():
+    """``update(param, grad, state)`` is each optimizer's rule (the book shows it): ``step`` counts
+    the step, then calls it once per parameter with that parameter's gradient and state."""
+    calls = []
+
+    class Halve(optim.Optimizer):
+        def update(self, param, grad, state):
+            calls.append((param, grad, state, self.step_count))
+            param -= 0.5 * grad
+
+    params = [np.ones((2, 2)), np.ones(3)]
+    opt = Halve(params, lr=0.1)
+    opt.step([np.full((2, 2), 2.0), np.zeros(3)])
+    assert all(c[0] is p and c[2] is s for c, p, s in zip(calls, params, opt.state)) and len(calls) == 2
+    assert [c[3] for c in calls] == [1, 1]
+    assert_close(params[0], np.zeros((2, 2)))
+    assert_close(params[1], np.ones(3))
+    # each built-in optimizer's step is its update, applied parameter by parameter
+    for make in (lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adam(p, lr=0.1)):
+        a, b = [np.arange(4.0)], [np.arange(4.0)]
+        by_step, by_update = make(a), make(b)
+        for g in (np.ones(4), np.array([1.0, -2.0, 0.5, 3.0])):
+            by_step.step([g])
+            by_update.step_count += 1
+            by_update.update(b[0], g, by_update.state[0])
+        assert_close(a[0], b[0], rtol=0)
