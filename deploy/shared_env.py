@@ -30,8 +30,10 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 _libc = ctypes.CDLL(None, use_errno=True)  # loaded here, never in the forked child
 
 
-# The course's packages installed editable from the repository: lib, and the students' selfcheck.
-PACKAGES = ("lib", "selfcheck")
+# The course's packages installed editable from the repository: lib, the students' selfcheck, and
+# the book's page helpers (book/page.py: a page opened on the hub through its launch button imports
+# them; the book is the public site's source, no solution is in it).
+PACKAGES = ("lib", "selfcheck", "book")
 FIND_LIB = ("import importlib.util as u\nfor name in %r:\n    s = u.find_spec(name)\n"
             "    print(s.origin if s else '')" % (PACKAGES,))
 
@@ -39,8 +41,8 @@ FIND_LIB = ("import importlib.util as u\nfor name in %r:\n    s = u.find_spec(na
 @functools.cache
 def python_roots() -> list[Path]:
     """The folders a server's Python reads: the venv, the installation it was made from, and
-    ``lib`` and ``selfcheck`` (installed editable from the repository: their folders only, not
-    the course's source)."""
+    ``lib``, ``selfcheck`` and ``book`` (installed editable from the repository: their folders
+    only, not the rest of the course's source)."""
     roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
              Path(os.path.realpath(sys.executable)).parents[1]}
     # where the environment itself finds lib (-I: not from the working folder or the hub's path)

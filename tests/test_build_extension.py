@@ -21,6 +21,7 @@ FAKE_LIB = {
     "lib/losses/regression.py": "from lib.losses._common import helper\n\n\ndef mse(x):\n    return helper(x) ** 2\n",
     "lib/losses/ranking.py": "import numpy as np\n\n\ndef bpr(x):\n    return np.log1p(x)\n",
     "lib/optim.py": "def sgd(x):\n    return x\n",
+    "book/page.py": "SIG = 8\n",
 }
 PAGES = {  # page -> its code cells
     "book/regression": ["%matplotlib inline\nimport lib.losses", "lib.losses.mse(2.0)"],
@@ -83,6 +84,14 @@ def test_only_the_pages_using_a_changed_module_are_executed_again(ext, tmp_path)
     ext.remember_fingerprints(app, None)
     (tmp_path / "lib" / "_checks.py").write_text("def check(x):\n    return 2 * x\n")
     assert outdated() == ["book/every_loss", "book/regression"]
+
+
+def test_a_change_in_the_page_helpers_executes_every_page_again(ext, tmp_path):
+    app, env = fake_app(tmp_path), fake_env(tmp_path)
+    ext.outdate_pages_whose_lib_changed(app, env, set(), set(), set())
+    ext.remember_fingerprints(app, None)
+    (tmp_path / "book" / "page.py").write_text("SIG = 6\n")  # e.g. the precision of glued numbers
+    assert ext.outdate_pages_whose_lib_changed(app, env, set(), set(), set()) == sorted(PAGES)
 
 
 def test_a_failed_build_stores_no_fingerprint(ext, tmp_path):

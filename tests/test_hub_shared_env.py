@@ -57,3 +57,11 @@ def test_inside_the_namespace_a_student_reads_the_python_root_and_nothing_else(c
                              capture_output=True, text=True)
     assert blocked.returncode != 0
     assert str(closed) not in Path("/proc/self/mountinfo").read_text()
+
+
+def test_the_course_packages_a_server_imports_are_shared_and_the_rest_of_the_course_is_not():
+    roots = shared_env.python_roots()
+    root = Path(__file__).resolve().parents[1]
+    for package in ("lib", "selfcheck", "book"):  # book: book.page, imported by every page
+        assert root / package in roots
+    assert root not in roots and root / "solutions" not in roots and root / "grading" not in roots

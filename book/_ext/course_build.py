@@ -3,7 +3,8 @@
 1. **No stale numbers, and no needless re-runs.** jupyter-cache keys a notebook's outputs on its
    code cells only (jupyter-book#1633), and Sphinx re-reads a page only when its own file changed.
    So each page gets a fingerprint of what its numbers depend on: the sources of the lib modules
-   it uses and the versions of the packages that compute them. A page uses the modules that
+   it uses, the page helpers (``book/page.py``: the precision of glued numbers) and the versions of
+   the packages that compute them. A page uses the modules that
    define the lib names it reads (``lib.losses.mse`` is ``lib/losses/regression.py``: a package's
    name is looked up in its ``__init__``, else in the submodule that defines it), and what those
    modules use in turn, with their packages' ``__init__`` files; a package used as a whole
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("numpy", "matplotlib", "torch", "myst-nb")
+PAGE_HELPERS = Path("book", "page.py")  # what every page imports (from the root)
 MATHJAX_ENTRY = "tex-chtml.js"
 
 
@@ -107,8 +109,10 @@ class LibIndex:
         return set().union(*(self.module_deps(m) for m in used))
 
     def fingerprint(self, modules: set[str]) -> str:
-        """A hash of the sources of ``modules`` and of the versions of the computing packages."""
-        digest = hashlib.sha256()
+        """A hash of the sources of ``modules`` and of the page helpers, and of the versions of the
+        computing packages."""
+        helpers = self.root / PAGE_HELPERS
+        digest = hashlib.sha256(helpers.read_bytes() if helpers.exists() else b"no page helpers")
         for name in sorted(modules):
             digest.update(name.encode())
             digest.update(self.files[name].read_bytes())
