@@ -104,6 +104,9 @@ def test_pages_use_the_page_helpers_and_lib_by_public_names(path):
                       and n.attr.startswith("_") and not n.attr.startswith("__")
                       and ast.unparse(n).startswith(("lib.", "TwoLayerNet.", "MLP."))})
     assert not private, f"the page reads lib's private names {private}"
+    floats = [ast.unparse(n) for n in nodes if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "glue"
+              and len(n.args) == 2 and isinstance(n.args[1], ast.Call) and getattr(n.args[1].func, "id", "") == "float"]
+    assert not floats, f"the page glues numbers past the page's precision: {floats[:3]}; use glue_num"
     assert not any(isinstance(n, ast.Attribute) and n.attr == "getsource" for n in nodes), \
         "the page reads source with inspect.getsource: use book.page.show"
     imports = [n for n in nodes if isinstance(n, ast.ImportFrom) and n.module == "book.page"]
