@@ -47,7 +47,7 @@ poppler:
 
 ## The whole book as one PDF, _build/pdf/book.pdf: printed offline by Debian's Chromium.
 pdf: book browser poppler
-	$(BIN)/python book/_ext/book_pdf.py _build/html _build/pdf/book.pdf
+	$(BIN)/python -m book._ext.book_pdf _build/html _build/pdf/book.pdf
 
 ## Install bubblewrap (Debian's package): the sandbox every submission is graded in.
 sandbox:

@@ -102,18 +102,16 @@ def show(*objects: Any, helpers: bool = False) -> Code:
     With ``helpers=True`` each object comes after the private functions of its own module it
     computes with (called by name, or as ``self._name`` in a method), found by reading its code,
     transitively; argument checks and conversions are left out (a helper that raises, or is named
-    ``_check*``, ``_prepare``, ``_finish`` or ``_as_*``). So a page shows ``softmax`` with its shift of the logits by public name, and lib
-    stays free to name its helpers as it likes.
+    ``_check*``, ``_prepare``, ``_finish`` or ``_as_*``). So a page shows ``softmax`` with its
+    shift of the logits by public name, and lib stays free to name its helpers as it likes.
     """
-    shown: list[Any] = []
+    shown: dict[Any, None] = {}  # functions and classes hash by identity: an ordered set
     for obj in objects:
         name = getattr(obj, "__name__", repr(obj))
         if name.startswith("_") and not name.startswith("__"):
             raise ValueError(f"show {name!r} by a public name (the function that uses it, with "
                              "helpers=True): a page shows lib's interface, not its private names")
-        for item in (_private_callees(obj) if helpers else []) + [obj]:
-            if all(item is not seen for seen in shown):
-                shown.append(item)
+        shown.update(dict.fromkeys([*(_private_callees(obj) if helpers else []), obj]))
     return Code("\n\n".join(textwrap.dedent(inspect.getsource(o)) for o in shown), language="python")
 
 
@@ -142,13 +140,9 @@ def _private_callees(obj: Any, seen: tuple = ()) -> list[Any]:
             target = getattr(owner, node.func.attr, None)
         if (callable(target) and inspect.getmodule(target) is module
                 and not target.__name__.startswith("__") and not _is_plumbing(target)
-                and all(target is not s for s in seen + (obj,))):
+                and target not in (*seen, obj)):
             found += [*_private_callees(target, seen + (obj,)), target]
-    unique: list[Any] = []
-    for item in found:
-        if all(item is not u for u in unique):
-            unique.append(item)
-    return unique
+    return list(dict.fromkeys(found))
 
 
 def _owner_class(obj: Any) -> type | None:

@@ -29,8 +29,8 @@ from nbgrader.api import MissingEntry
 from nbformat.warnings import MissingIDFieldWarning
 from sqlalchemy.exc import SAWarning
 
-from grading.course import (EXCEPTION_LINE, api as course_api, assignment_notebooks, first_line,  # noqa: F401
-                            load_config, nbgrader_cause, students_with)
+from grading.course import (api as course_api, assignment_notebooks, first_line, load_config,
+                            nbgrader_cause, students_with)
 from grading.judge import execute
 from grading.judge.notes import submission_notes
 from grading.sandbox import bwrap

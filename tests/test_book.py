@@ -10,7 +10,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from book_site import EXAMPLE_HUB, EXAMPLE_REPOSITORY, HTML, PAGES, toc_parts
+from book._ext.course_build import BOOK_LINK
+from book_site import EXAMPLE_HUB, EXAMPLE_REPOSITORY, HTML, PAGES, ROOT, toc_parts
 
 SCREENSHOTS = HTML.parent / "screenshots"
 NOTEBOOK_PAGE = "book/backprop/03-worked-example"
@@ -131,13 +132,12 @@ def test_every_book_page_ends_with_links_to_the_exercises_that_practise_it(built
 
 
 EXERCISE_TASK = re.compile(r"^#+ (Task \d+|Question [A-Z]|\d+\.)")
-BOOK_LINK = re.compile(r"\]\((\.\./)+book/[\w/.-]+\.ipynb(#[\w-]*)?\)")
 
 
 def test_every_exercise_task_links_to_the_page_that_teaches_it():
     import nbformat
 
-    for path in sorted((HTML.parents[1] / "exercises").glob("*/*.ipynb")):
+    for path in sorted((ROOT / "exercises").glob("*/*.ipynb")):
         tasks = [cell.source for cell in nbformat.read(path, 4).cells
                  if cell.cell_type == "markdown" and EXERCISE_TASK.match(cell.source)]
         assert tasks, f"{path.name}: no tasks found"

@@ -279,9 +279,9 @@ def test_an_unreleased_or_mistyped_assignment_is_refused_in_one_line(empty_cours
 
 
 def test_a_submission_nbgrader_cannot_process_is_reported_with_the_error_not_the_traceback():
-    from grading.autograde import EXCEPTION_LINE
+    from grading.course import nbgrader_cause
 
     log = ("Traceback (most recent call last):\n  File \"x.py\", line 3, in f\n    raise NbGraderException(msg)\n"
            "nbgrader.utils.NbGraderException: Inconsistent checksums for cell sigmoid-test\n")
-    cause = next(ln for ln in reversed(log.splitlines()) if EXCEPTION_LINE.match(ln))
+    cause = nbgrader_cause({"log": log}, "no exception line")
     assert cause.endswith("Inconsistent checksums for cell sigmoid-test")

@@ -30,21 +30,17 @@ def pages(pdf_path) -> list[str]:
     return book_pdf.pdf_pages(pdf_path)
 
 
-def chapter_titles(site: Path) -> dict[str, str]:
-    return {doc: book_pdf.article(site, doc)[0] for _, docs in toc_parts() for doc in docs}
-
-
 def test_every_part_and_chapter_title_is_in_the_pdf(pages, built_site):
     text = book_pdf.normalised(" ".join(pages))
     for caption, _ in toc_parts():
         assert book_pdf.normalised(caption) in text, f"part {caption!r} missing from the PDF"
-    for doc, title in chapter_titles(built_site).items():
+    for doc, title in book_pdf.chapter_titles(built_site).items():
         assert book_pdf.normalised(title) in text, f"chapter {title!r} ({doc}) missing from the PDF"
 
 
 def test_contents_give_the_page_each_chapter_starts_on(pages, built_site):
     contents = book_pdf.normalised(" ".join(p for p in pages[:4]))
-    for doc, title in chapter_titles(built_site).items():
+    for doc, title in book_pdf.chapter_titles(built_site).items():
         match = re.search(re.escape(book_pdf.normalised(title)) + r" (\d+)", contents)
         assert match, f"no entry with a page number for {title!r} in the contents"
         page = int(match.group(1))

@@ -1,6 +1,6 @@
 """The whole book as one PDF, printed offline by Debian's headless Chromium: ``make pdf``.
 
-    python book/_ext/book_pdf.py [SITE] [OUT]      (defaults: _build/html, _build/pdf/book.pdf)
+    python -m book._ext.book_pdf [SITE] [OUT]      (defaults: _build/html, _build/pdf/book.pdf)
 
 The built site (``make book``) already holds every page with its figures, and MathJax, served
 from the site itself, typesets the math in the browser. So the pages' articles, in _toc.yml order,
@@ -21,15 +21,13 @@ import base64
 import html
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from course_site import ROOT, start_chromium, static_server, toc_parts  # noqa: E402
+from book._ext.course_site import ROOT, start_chromium, static_server, toc_parts
 
 PRINT_PAGE = "_print.html"
 PLACEHOLDER = "000"  # a page number's width in the first print, so the contents keep their length
@@ -110,6 +108,11 @@ def head(site: Path, doc: str) -> str:
     return "\n".join(parts)
 
 
+def chapter_titles(site: Path) -> dict[str, str]:
+    """docname -> the title of its built page, for every page of _toc.yml in order."""
+    return {doc: article(site, doc)[0] for _, docs in toc_parts() for doc in docs}
+
+
 def print_document(site: Path, title: str, pages: dict[str, int | None]) -> str:
     """The whole book as one HTML document: title, contents (with ``pages``' numbers), chapters."""
     parts = toc_parts()
@@ -186,7 +189,7 @@ def chapter_pages(pdf: Path, titles: dict[str, str]) -> dict[str, int]:
 def build(site: Path, out: Path, title: str) -> Path:
     if not (site / "index.html").is_file():
         raise SystemExit(f"no built site in {site}: run `make book` first")
-    titles = {doc: article(site, doc)[0] for _, docs in toc_parts() for doc in docs}
+    titles = chapter_titles(site)
     out.parent.mkdir(parents=True, exist_ok=True)
     document = site / PRINT_PAGE
     with tempfile.TemporaryDirectory() as profile, static_server(site) as url:
